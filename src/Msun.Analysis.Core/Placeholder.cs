@@ -1,0 +1,1 @@
+namespace Msun.Analysis.Core; internal static class Placeholder {}

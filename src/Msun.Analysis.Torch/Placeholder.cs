@@ -1,0 +1,1 @@
+namespace Msun.Analysis.Torch; internal static class Placeholder {}
