@@ -1,0 +1,149 @@
+namespace Msun.Analysis.Core.Cka;
+
+/// <summary>
+/// Examples × features, row-major, in float32 or float64 as given (no copy is made of the caller's
+/// array). Validated once at construction: at least one row and one column, every value finite.
+/// The name goes into every error message ("x", a file name, a layer name).
+/// </summary>
+public sealed class FeatureMatrix
+{
+    private readonly float[]? _single;
+    private readonly double[]? _double;
+
+    private FeatureMatrix(string name, int rows, int columns, float[]? single, double[]? dbl)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Name = name;
+        Rows = rows;
+        Columns = columns;
+        _single = single;
+        _double = dbl;
+        long length = single?.LongLength ?? dbl!.LongLength;
+        if (rows < 1 || columns < 1)
+            throw new ArgumentException($"{name} is empty ({rows}×{columns}): CKA needs at least one example and one feature.", name);
+        if (length != (long)rows * columns)
+            throw new ArgumentException($"{name}: {length} values cannot be {rows}×{columns}.", name);
+        long bad = single is not null ? FirstNonFinite<float>(single) : FirstNonFinite<double>(dbl!);
+        if (bad >= 0)
+        {
+            double value = single is not null ? single[bad] : dbl![bad];
+            throw new ArgumentException(
+                $"{name} ({rows}×{columns}) contains {value} at row {bad / columns}, column {bad % columns}: every value must be finite.", name);
+        }
+    }
+
+    /// <summary>Name used in messages and provenance.</summary>
+    public string Name { get; }
+
+    /// <summary>Number of examples.</summary>
+    public int Rows { get; }
+
+    /// <summary>Number of features per example.</summary>
+    public int Columns { get; }
+
+    /// <summary>True when the values are stored as float32.</summary>
+    public bool IsSinglePrecision => _single is not null;
+
+    /// <summary>"rows×columns", for messages.</summary>
+    public string Shape => $"{Rows}×{Columns}";
+
+    /// <summary>Wraps a row-major float64 array of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
+    public static FeatureMatrix FromRowMajor(string name, double[] data, int rows, int columns)
+        => new(name, rows, columns, null, data ?? throw new ArgumentNullException(nameof(data)));
+
+    /// <summary>Wraps a row-major float32 array of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
+    public static FeatureMatrix FromRowMajor(string name, float[] data, int rows, int columns)
+        => new(name, rows, columns, data ?? throw new ArgumentNullException(nameof(data)), null);
+
+    /// <summary>Copies a rectangular float64 array (rows = examples).</summary>
+    public static FeatureMatrix From(string name, double[,] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var flat = new double[data.Length];
+        Buffer.BlockCopy(data, 0, flat, 0, data.Length * sizeof(double));
+        return FromRowMajor(name, flat, data.GetLength(0), data.GetLength(1));
+    }
+
+    /// <summary>Copies a rectangular float32 array (rows = examples).</summary>
+    public static FeatureMatrix From(string name, float[,] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var flat = new float[data.Length];
+        Buffer.BlockCopy(data, 0, flat, 0, data.Length * sizeof(float));
+        return FromRowMajor(name, flat, data.GetLength(0), data.GetLength(1));
+    }
+
+    /// <summary>Value at (row, column) as float64.</summary>
+    public double this[int row, int column] => _single is not null
+        ? _single[(long)row * Columns + column]
+        : _double![(long)row * Columns + column];
+
+    /// <summary>Column means, summed in float64.</summary>
+    public double[] ColumnMeans()
+    {
+        var sums = new double[Columns];
+        for (int r = 0; r < Rows; r++) AddRow(r, sums);
+        for (int c = 0; c < Columns; c++) sums[c] /= Rows;
+        return sums;
+    }
+
+    /// <summary>A row view of the same data (rows <paramref name="start"/> .. start + count − 1).</summary>
+    public FeatureMatrix SliceRows(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + count > Rows)
+            throw new ArgumentOutOfRangeException(nameof(count), $"rows {start}..{start + count - 1} are outside {Name} ({Shape}).");
+        long from = (long)start * Columns, length = (long)count * Columns;
+        string name = $"{Name}[{start}..{start + count - 1}]";
+        return _single is not null
+            ? FromRowMajor(name, _single.AsSpan((int)from, (int)length).ToArray(), count, Columns)
+            : FromRowMajor(name, _double!.AsSpan((int)from, (int)length).ToArray(), count, Columns);
+    }
+
+    /// <summary>
+    /// Writes rows start..start+count−1 minus <paramref name="shift"/> into <paramref name="destination"/>
+    /// (row-major). Subtracting in float64 before any product is what keeps a 1e4 offset on float32
+    /// data from eating the significant digits of the Gram or covariance.
+    /// </summary>
+    internal void CopyShiftedRows<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged
+    {
+        int d = Columns;
+        for (int r = 0; r < count; r++)
+        {
+            long offset = (long)(start + r) * d;
+            Span<T> row = destination.Slice(r * d, d);
+            if (typeof(T) == typeof(double))
+            {
+                var target = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row);
+                if (_single is not null)
+                    for (int c = 0; c < d; c++) target[c] = _single[offset + c] - shift[c];
+                else
+                    for (int c = 0; c < d; c++) target[c] = _double![offset + c] - shift[c];
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                var target = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row);
+                if (_single is not null)
+                    for (int c = 0; c < d; c++) target[c] = (float)(_single[offset + c] - shift[c]);
+                else
+                    for (int c = 0; c < d; c++) target[c] = (float)(_double![offset + c] - shift[c]);
+            }
+            else throw new NotSupportedException($"element type {typeof(T).Name}");
+        }
+    }
+
+    private void AddRow(int row, double[] sums)
+    {
+        long offset = (long)row * Columns;
+        if (_single is not null)
+            for (int c = 0; c < Columns; c++) sums[c] += _single[offset + c];
+        else
+            for (int c = 0; c < Columns; c++) sums[c] += _double![offset + c];
+    }
+
+    private static long FirstNonFinite<T>(T[] data) where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        for (long i = 0; i < data.LongLength; i++)
+            if (!T.IsFinite(data[i])) return i;
+        return -1;
+    }
+}

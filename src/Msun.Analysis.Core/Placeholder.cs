@@ -1,1 +1,0 @@
-namespace Msun.Analysis.Core; internal static class Placeholder {}
