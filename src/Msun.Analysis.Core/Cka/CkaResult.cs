@@ -71,7 +71,8 @@ public sealed record CkaResult
 
     /// <summary>
     /// Forms CKA from its three HSIC terms. A self-HSIC that is not positive leaves CKA undefined:
-    /// biased self-HSIC is 0 only for a constant input; unbiased self-HSIC can be negative at small n.
+    /// biased self-HSIC is 0 only for a constant input; unbiased self-HSIC is a squared norm of the U-centred
+    /// Gram (Székely and Rizzo 2014), so ≥ 0 in exact arithmetic, and 0 for degenerate inputs at small n.
     /// </summary>
     internal static (double Value, string? Reason) Ratio(double xy, double xx, double yy, string nameX, string nameY)
     {
@@ -82,7 +83,7 @@ public sealed record CkaResult
         return reason is null ? (xy / Math.Sqrt(xx * yy), null) : (double.NaN, reason);
     }
 
-    private static string SelfReason(string name, double value) => value == 0
-        ? $"HSIC({name}, {name}) is 0: {name} has no variation under this kernel, so CKA is undefined"
-        : $"HSIC({name}, {name}) = {value:R} is not positive (the unbiased estimator can be at small n), so CKA is undefined";
+    private static string SelfReason(string name, double value) =>
+        FormattableString.Invariant($"HSIC({name}, {name}) = {value:R} is not positive, so CKA is undefined")
+        + (value == 0 ? $" ({name} shows no variation this kernel and estimator can measure)" : " (rounding or a degenerate input)");
 }

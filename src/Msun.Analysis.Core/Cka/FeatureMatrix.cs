@@ -28,7 +28,7 @@ public sealed class FeatureMatrix
         {
             double value = single is not null ? single[bad] : dbl![bad];
             throw new ArgumentException(
-                $"{name} ({rows}×{columns}) contains {value} at row {bad / columns}, column {bad % columns}: every value must be finite.", name);
+                $"{name} ({rows}×{columns}) contains {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at row {bad / columns}, column {bad % columns}: every value must be finite.", name);
         }
     }
 
