@@ -2,6 +2,7 @@ using TorchSharp;
 
 namespace Msun.Analysis.Torch.Tests;
 
+[Collection("Torch")]
 public class NativeLoadTests
 {
     [Fact]
