@@ -78,7 +78,7 @@ public static class Npy
 
     /// <summary>
     /// Reads every array in an .npz archive (stored or deflated members). Keys are member names with
-    /// a trailing ".npy" removed, as <c>numpy.load</c> does.
+    /// the trailing ".npy" removed, as <c>numpy.load</c> does. Members not ending in ".npy" are skipped.
     /// </summary>
     /// <exception cref="NpyFormatException">Not a zip archive, or a member is not a valid .npy; the message names the path and member.</exception>
     public static IReadOnlyDictionary<string, NpyArray> ReadNpz(string path)
@@ -105,13 +105,13 @@ public static class Npy
             var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
             foreach (var entry in zip.Entries)
             {
-                if (entry.FullName.EndsWith('/') && entry.Length == 0)
+                string name = entry.FullName;
+                if (!name.EndsWith(".npy", StringComparison.Ordinal))
                 {
-                    continue; // directory entry
+                    continue; // folders and non-array files; numpy.savez writes only *.npy
                 }
 
-                string name = entry.FullName;
-                string key = name.EndsWith(".npy", StringComparison.Ordinal) ? name[..^4] : name;
+                string key = name[..^4];
                 NpyArray array;
                 try
                 {
