@@ -1,1 +1,21 @@
-return 0;
+using Msun.Analysis.Benchmarks;
+
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- [linear-cka] [--sizes 10000x2048,5000x4096] [--repeats 3]
+string suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "linear-cka";
+string Option(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+switch (suite)
+{
+    case "linear-cka":
+        return LinearCkaBenchmark.Run(
+            Option("--sizes", "10000x2048,5000x4096"),
+            int.Parse(Option("--repeats", "3"), System.Globalization.CultureInfo.InvariantCulture),
+            Option("--python", "/usr/bin/python3"));
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka");
+        return 2;
+}

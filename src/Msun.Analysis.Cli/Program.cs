@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using Msun.Analysis.Cli.Commands;
+
+var root = new RootCommand("msun: layer-wise CKA across input scales, split recommendation and MSUN training.")
+{
+    CkaCommand.Create(),
+};
+return root.Parse(args).Invoke();

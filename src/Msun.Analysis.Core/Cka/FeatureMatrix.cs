@@ -1,3 +1,5 @@
+using Msun.Analysis.Core.Numpy;
+
 namespace Msun.Analysis.Core.Cka;
 
 /// <summary>
@@ -71,6 +73,30 @@ public sealed class FeatureMatrix
         var flat = new float[data.Length];
         Buffer.BlockCopy(data, 0, flat, 0, data.Length * sizeof(float));
         return FromRowMajor(name, flat, data.GetLength(0), data.GetLength(1));
+    }
+
+    /// <summary>
+    /// An array read from .npy as examples × features: dimension 0 = examples, the rest flattened in C
+    /// order (a 1-D array is one feature per example). float32 stays float32; other types become float64.
+    /// </summary>
+    public static FeatureMatrix FromNpy(NpyArray array, string name)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        string shape = "(" + string.Join(", ", array.Shape) + ")";
+        if (array.Shape.Count == 0)
+            throw new ArgumentException($"{name} is a 0-dimensional array; dimension 0 must index the examples.", name);
+        long columns = 1;
+        foreach (int extent in array.Shape.Skip(1)) columns *= extent;
+        if (array.Shape[0] < 1 || columns < 1)
+            throw new ArgumentException($"{name} is empty (shape {shape}): CKA needs at least one example and one feature.", name);
+        if (columns > int.MaxValue)
+            throw new ArgumentException($"{name} (shape {shape}) has more than {int.MaxValue} features per example.", name);
+        return array.ElementType switch
+        {
+            NpyElementType.Float32 => FromRowMajor(name, (float[])array.Data, array.Shape[0], (int)columns),
+            NpyElementType.Float64 => FromRowMajor(name, (double[])array.Data, array.Shape[0], (int)columns),
+            _ => FromRowMajor(name, array.ToDoubleArray(), array.Shape[0], (int)columns),
+        };
     }
 
     /// <summary>Value at (row, column) as float64.</summary>

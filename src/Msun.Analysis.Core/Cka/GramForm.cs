@@ -6,7 +6,7 @@ namespace Msun.Analysis.Core.Cka;
 internal static class GramForm
 {
     /// <summary>
-    /// The n×n Gram of one input under a kernel, dense and symmetric (RBF stored as K − 1, see below). Features are centred first:
+    /// The n×n Gram of one input under a kernel, dense and symmetric (an RBF Gram possibly as K − 1, see below). Features are centred first:
     /// both kernels are invariant to a common shift, and centring keeps float digits (the 1e4-offset case).
     /// </summary>
     public static (double[] Gram, double? Sigma, string? Undefined) Kernel(FeatureMatrix x, CkaKernel kernel)
@@ -31,11 +31,17 @@ internal static class GramForm
                 return (gram, null, $"the median squared distance between the rows of {x.Name} is {m}, so the RBF bandwidth ({rbf.Sigma.Describe()}) is undefined");
             sigma2 = median.Fraction * median.Fraction * m;
         }
-        // Stored as K − 1 (expm1): both HSIC estimators ignore a constant added to every kernel value
-        // (centring removes it; the unbiased terms cancel it), and without the 1 the digits of a wide
-        // bandwidth, where K ≈ 1 − D/(2σ²), are not lost.
-        double scale = -1 / (2 * sigma2);
-        for (long i = 0; i < gram.LongLength; i++) gram[i] = ExpM1(gram[i] * scale);
+        // Both HSIC estimators ignore a constant added to every kernel value (centring removes it; the
+        // unbiased terms cancel it), so store whichever of K and K − 1 (via expm1) keeps the values near 0:
+        // K for a narrow bandwidth (K ≈ 0 off the diagonal), K − 1 for a wide one (K ≈ 1 − D/(2σ²)),
+        // where the digits that matter would otherwise sit below the 1.
+        double scale = -1 / (2 * sigma2), meanK = 0;
+        for (long i = 0; i < gram.LongLength; i++) meanK += Math.Exp(gram[i] * scale);
+        meanK /= gram.LongLength;
+        if (meanK > 0.5)
+            for (long i = 0; i < gram.LongLength; i++) gram[i] = ExpM1(gram[i] * scale);
+        else
+            for (long i = 0; i < gram.LongLength; i++) gram[i] = Math.Exp(gram[i] * scale);
         return (gram, Math.Sqrt(sigma2), null);
     }
 
