@@ -1,0 +1,21 @@
+using System.Diagnostics;
+
+namespace Msun.Analysis.Cli.Tests;
+
+/// <summary>Runs the built CLI (msun.dll beside the tests) as a separate process.</summary>
+internal static class MsunProcess
+{
+    public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
+
+    public static Outcome Run(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "msun.dll"));
+        foreach (string a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return new Outcome(process.ExitCode, stdout.Result, stderr);
+    }
+}
