@@ -1,1 +1,0 @@
-namespace Msun.Analysis.Torch; internal static class Placeholder {}
