@@ -18,8 +18,10 @@ public sealed record DatasetProvenance
         Split = split;
         Root = root;
         Verification = verification;
-        Steps = steps.IsDefault ? [] : steps;
+        _steps = steps.IsDefault ? [] : steps;
     }
+
+    private readonly ImmutableArray<string> _steps;
 
     /// <summary>Manifest name of the dataset.</summary>
     public string DatasetName { get; }
@@ -34,7 +36,11 @@ public sealed record DatasetProvenance
     public string Verification { get; }
 
     /// <summary>Processing steps in order (subsets taken, resizes applied), each a self-describing line.</summary>
-    public ImmutableArray<string> Steps { get; init; }
+    public ImmutableArray<string> Steps
+    {
+        get => _steps;
+        init => _steps = value.IsDefault ? [] : value;
+    }
 
     /// <summary>A copy with one more step appended, e.g. a transform's <c>Describe()</c>.</summary>
     public DatasetProvenance WithStep(string step)

@@ -35,7 +35,18 @@ public sealed record ImageFolderOptions
     public bool Antialias { get; }
 
     /// <summary>File extensions (lower case, with dot) taken as images; others are ignored.</summary>
-    public ImmutableArray<string> Extensions { get; init; } = [".png", ".jpg", ".jpeg"];
+    public ImmutableArray<string> Extensions
+    {
+        get => _extensions;
+        init
+        {
+            if (value.IsDefaultOrEmpty || value.Any(e => e is null || e.Length < 2 || e[0] != '.' || e != e.ToLowerInvariant()))
+                throw new ArgumentException("Extensions must be a non-empty list of lower-case extensions with a leading dot.", nameof(Extensions));
+            _extensions = value;
+        }
+    }
+
+    private readonly ImmutableArray<string> _extensions = [".png", ".jpg", ".jpeg"];
 
     /// <summary>The resize as a provenance line.</summary>
     public string Describe() =>

@@ -46,6 +46,31 @@ public class CifarBinaryReaderTests
     }
 
     [Fact]
+    public void LoaderReadsCifar100ThroughItsManifestAndSaysOnlySizesWereChecked()
+    {
+        using var tmp = new TempFolder();
+        var bytes = SyntheticFiles.Cifar(3, true, i => ((byte)(i + 1), (byte)(97 + i)));
+        File.WriteAllBytes(tmp.File("train.bin"), bytes);
+        var official = DatasetManifestLoader.LoadBuiltIn("cifar-100");
+        // The official manifest scaled down to 3 records: same layout, sizes to match the synthetic file.
+        var m = official with
+        {
+            Splits = [new ManifestSplit { Name = "train", Examples = 3 }],
+            Files = [official.FilesOf("train").Single() with { Size = bytes.Length }],
+        };
+
+        var fine = DatasetLoader.Load(m, "train", tmp.Path);
+        var coarse = DatasetLoader.Load(m, "train", tmp.Path, new DatasetLoadOptions { CifarLabel = CifarLabelKind.Coarse });
+
+        Assert.Equal(new long[] { 97, 98, 99 }, fine.Labels.ToArray());
+        Assert.Equal("wolf", fine.ClassNames[97]);
+        Assert.Equal(new long[] { 1, 2, 3 }, coarse.Labels.ToArray());
+        Assert.Equal(20, coarse.ClassNames.Count);
+        Assert.Equal("1 files: sizes only verified (the manifest records no sha256)", fine.Provenance.Verification);
+        Assert.EndsWith("; coarse (superclass) labels", coarse.Provenance.Describe());
+    }
+
+    [Fact]
     public void LengthNotAMultipleOfTheRecordIsRejected()
     {
         using var tmp = new TempFolder();

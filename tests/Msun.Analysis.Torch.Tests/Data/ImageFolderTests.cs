@@ -93,6 +93,14 @@ public class ImageFolderTests
     }
 
     [Fact]
+    public void OptionsAreValidated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageFolderOptions(0, 4));
+        Assert.Throws<ArgumentException>(() => new ImageFolderOptions(4, 4) { Extensions = ["PNG"] });
+        Assert.Equal(new[] { ".webp" }, new ImageFolderOptions(4, 4) { Extensions = [".webp"] }.Extensions.ToArray());
+    }
+
+    [Fact]
     public void MissingSplitFolderSaysWhatToPass()
     {
         using var tmp = new TempFolder();
