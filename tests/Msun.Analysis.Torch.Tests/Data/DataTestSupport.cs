@@ -3,13 +3,6 @@ using System.IO.Compression;
 
 namespace Msun.Analysis.Torch.Tests.Data;
 
-/// <summary>TorchSharp tests of the data layer run one at a time with fixed seeds.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TorchDataCollection
-{
-    public const string Name = "TorchData";
-}
-
 /// <summary>A temporary folder removed at the end of a test.</summary>
 public sealed class TempFolder : IDisposable
 {

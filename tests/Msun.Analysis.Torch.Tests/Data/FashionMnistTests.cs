@@ -20,7 +20,7 @@ public sealed class FashionMnistFixture
     public ImageDataset Test { get; }
 }
 
-[Collection(TorchDataCollection.Name)]
+[Collection("Torch")]
 public class FashionMnistTests(FashionMnistFixture fm) : IClassFixture<FashionMnistFixture>
 {
     [Fact]

@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace Msun.Analysis.Torch.Tests.Data;
 
-[Collection(TorchDataCollection.Name)]
+[Collection("Torch")]
 public class ImageDatasetTests
 {
     private static readonly DatasetProvenance Prov = new("synthetic", "train", null, "made in memory");

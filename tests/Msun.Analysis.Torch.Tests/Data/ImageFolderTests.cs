@@ -4,7 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace Msun.Analysis.Torch.Tests.Data;
 
-[Collection(TorchDataCollection.Name)]
+[Collection("Torch")]
 public class ImageFolderTests
 {
     private static void WritePng(string path, int w, int h, Rgb24 colour)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Msun.Analysis.Torch.Tests.Data;
 
-[Collection(TorchDataCollection.Name)]
+[Collection("Torch")]
 public class MultiScaleResizeTests
 {
     [Fact]

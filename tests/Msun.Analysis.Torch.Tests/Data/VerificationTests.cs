@@ -3,7 +3,7 @@ using Msun.Analysis.Torch.Data;
 
 namespace Msun.Analysis.Torch.Tests.Data;
 
-[Collection(TorchDataCollection.Name)]
+[Collection("Torch")]
 public class VerificationTests
 {
     /// <summary>Writes the tiny IDX dataset of <see cref="ManifestTests.ValidJson"/> and a manifest with its real sizes and digests.</summary>
