@@ -66,7 +66,10 @@ public class MacCounterTests(ITestOutputHelper output)
     [Theory]
     [InlineData("resnet50", 4.09e9)]
     [InlineData("resnet18", 1.82e9)]
-    public void ImageNetResNetsMatchTheTextbookCounts(string name, double expected)
+    [InlineData("vgg16-bn", 15.47e9)]     // torchvision's published GFLOPS (which are MACs) for the three below
+    [InlineData("densenet121", 2.83e9)]
+    [InlineData("mobilenetv2", 0.30e9)]
+    public void ImageNetBackbonesMatchThePublishedCounts(string name, double expected)
     {
         torch.manual_seed(3);
         using var model = Msun.Analysis.Torch.Backbones.BackboneRegistry.Get(name).Create();
