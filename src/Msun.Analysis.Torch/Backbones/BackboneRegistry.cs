@@ -1,0 +1,57 @@
+using System.Collections.Frozen;
+
+namespace Msun.Analysis.Torch.Backbones;
+
+/// <summary>
+/// The backbones this toolkit knows, by name: the paper's four ImageNet backbones (plus ResNet-18)
+/// and small-input variants that train on a CPU. One place that capture, split selection, the MSUN
+/// builder and the MAC tables all read from.
+/// </summary>
+public static class BackboneRegistry
+{
+    private const int ImageNetSize = 224;
+    private const int SmallSize = 28;
+
+    private static readonly BackboneSpec[] All =
+    [
+        ResNet.Spec("resnet18", "ResNet-18 (torchvision resnet18).", ResNetConfig.ResNet18, 3, 1000, ImageNetSize),
+        ResNet.Spec("resnet50", "ResNet-50 (torchvision resnet50, v1.5: stride on the 3×3).", ResNetConfig.ResNet50, 3, 1000, ImageNetSize),
+        Vgg.Spec("vgg16-bn", "VGG-16 with batch norm (torchvision vgg16_bn).", VggConfig.Vgg16Bn, 3, 1000, ImageNetSize),
+        DenseNet.Spec("densenet121", "DenseNet-121 (torchvision densenet121).", DenseNetConfig.DenseNet121, 3, 1000, ImageNetSize),
+        MobileNetV2.Spec("mobilenetv2", "MobileNetV2, width 1.0 (torchvision mobilenet_v2).", MobileNetV2Config.ImageNet, 3, 1000, ImageNetSize),
+        ResNet.Spec("resnet18-small", "ResNet-18 layout, CIFAR stem (3×3/1, no max-pool), widths 16/32/64/128; for 28–32 px.",
+            ResNetConfig.Small(16), 1, 10, SmallSize),
+        Vgg.Spec("vgg16-bn-small", "VGG-16-BN layout, widths 16/32/64/128/128, no pool after block 1, global-pool head; for 28–32 px.",
+            VggConfig.Small(16), 1, 10, SmallSize),
+        DenseNet.Spec("densenet-small", "DenseNet-BC, CIFAR stem, growth 12, blocks 6/6/6/6; for 28–32 px.",
+            DenseNetConfig.Small(12), 1, 10, SmallSize),
+        MobileNetV2.Spec("mobilenetv2-small", "MobileNetV2, width 0.5, stride-1 first conv and 24-channel row (reduction 8); for 28–32 px.",
+            MobileNetV2Config.Small(0.5), 1, 10, SmallSize),
+    ];
+
+    private static readonly FrozenDictionary<string, BackboneSpec> ByName =
+        All.ToFrozenDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Registered names, in registration order (ImageNet backbones first, then the small variants).</summary>
+    public static IReadOnlyList<string> Names { get; } = All.Select(s => s.Name).ToArray();
+
+    /// <summary>Every registered spec, in the order of <see cref="Names"/>.</summary>
+    public static IReadOnlyList<BackboneSpec> Specs { get; } = All.ToArray();
+
+    /// <summary>The spec registered under <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static BackboneSpec Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ByName.TryGetValue(name, out var spec)
+            ? spec
+            : throw new ArgumentException($"Unknown backbone '{name}'. Known backbones: {string.Join(", ", Names)}.", nameof(name));
+    }
+
+    /// <summary>Looks a spec up without throwing.</summary>
+    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out BackboneSpec? spec)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ByName.TryGetValue(name, out spec);
+    }
+}
