@@ -15,7 +15,7 @@ internal static class LinearCkaBenchmark
 {
     public static int Run(string sizes, int repeats, string python)
     {
-        string peer = Path.Combine(FindRepoRoot(), "benchmarks", "peers", "numpy_linear_cka.py");
+        string peer = Path.Combine(AppContext.BaseDirectory, "peers", "numpy_linear_cka.py");
         Console.WriteLine($"linear CKA, feature form; best of {repeats}; our BLAS: {Blas.Backend}; threads: {Environment.ProcessorCount}");
         Console.WriteLine($"{"n",6} {"d",5} {"input",6} {"ours: precision",-22} {"ours s",8} {"numpy s",8} {"numpy/ours",10} {"|Δcka|",9}");
         string dir = Directory.CreateTempSubdirectory("msun-bench-").FullName;
@@ -104,12 +104,5 @@ internal static class LinearCkaBenchmark
                 y[row + c] = s / 8 + Gaussian();
             }
         return (x, y);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Msun.Analysis.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("could not find the repository root (Msun.Analysis.sln) above " + AppContext.BaseDirectory);
     }
 }
