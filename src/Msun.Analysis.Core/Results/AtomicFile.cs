@@ -7,9 +7,9 @@ internal static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new IOException($"{path} is a directory.");
-        var dir = Path.GetDirectoryName(full) ?? throw new IOException($"{path} has no parent folder.");
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{path}: folder {dir} does not exist.");
+        if (Directory.Exists(full)) throw new IOException("it is a directory.");
+        var dir = Path.GetDirectoryName(full) ?? throw new IOException("it has no parent folder.");
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"folder {dir} does not exist.");
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {

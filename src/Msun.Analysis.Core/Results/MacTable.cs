@@ -109,7 +109,7 @@ public sealed record MacTable
     public void WriteJson(Stream stream, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented });
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("format", JsonFormat);
         w.WriteStartObject("provenance");

@@ -38,7 +38,7 @@ public static class MultiScaleResultFiles
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(results);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented });
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("format", JsonFormat);
         w.WriteStartArray("results");
