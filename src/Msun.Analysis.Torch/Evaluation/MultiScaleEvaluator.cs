@@ -64,7 +64,7 @@ public static class MultiScaleEvaluator
                 using var scope = NewDisposeScope();
                 var (images, labels) = data.GetBatch(indices.AsSpan(0, n), options.Device);
                 if (data.Height != r) images = MultiScaleResize.Bilinear(images, r, r);
-                Add(total, bincount(labels, null, classes));
+                Add(total, Bincount(labels, classes));
                 for (int i = 0; i < sizes; i++)
                 {
                     // Same size in and out is an exact copy (align_corners=false samples pixel centres), so R needs no special case.
@@ -77,7 +77,7 @@ public static class MultiScaleEvaluator
                                 $"model '{model.Name}' branch '{branches[b]}' returned logits [{string.Join(",", logits.shape)}] " +
                                 $"at size {options.TestSizes[i]}; expected [{n},{classes}] ({classes} classes in the data).");
                         var hit = logits.argmax(1).eq(labels);
-                        Add(correct[b, i], bincount(labels.masked_select(hit), null, classes));
+                        Add(correct[b, i], Bincount(labels.masked_select(hit), classes));
                     }
                 }
 
@@ -131,7 +131,7 @@ public static class MultiScaleEvaluator
         return depth.OrderBy(p => p.Value).Select(p => (p.Key, p.Key.training)).ToArray();
     }
 
-    private static Tensor bincount(Tensor values, Tensor? weights, int classes) => torch.bincount(values, weights, classes);
+    private static Tensor Bincount(Tensor labels, int classes) => torch.bincount(labels, null, classes);
 
     private static void Add(long[] into, Tensor counts)
     {
