@@ -193,10 +193,19 @@ public static class PyTorchWeights
 
         if (stateDictKey is not null)
         {
-            if (!table.ContainsKey(stateDictKey))
-                throw new WeightFormatException($"{path} has no entry '{stateDictKey}'; its entries: {Describe(table)}.");
-            table = table[stateDictKey] as Hashtable
-                ?? throw new WeightFormatException($"{path}: entry '{stateDictKey}' is a {table[stateDictKey]?.GetType().Name ?? "null"}, not a dict of tensors.");
+            var inner = table[stateDictKey] as Hashtable;
+            if (inner is null)
+            {
+                string problem = table.ContainsKey(stateDictKey)
+                    ? $"{path}: entry '{stateDictKey}' is a {table[stateDictKey]?.GetType().Name ?? "null"}, not a dict of tensors."
+                    : $"{path} has no entry '{stateDictKey}'; its entries: {Describe(table)}.";
+                DisposeTensors(table);
+                throw new WeightFormatException(problem);
+            }
+
+            foreach (DictionaryEntry entry in table)
+                if (!ReferenceEquals(entry.Value, inner)) DisposeTensors(entry.Value);
+            table = inner;
         }
 
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -209,13 +218,20 @@ public static class PyTorchWeights
 
         if (others.Count > 0)
         {
-            foreach (var t in result.Values) t.Dispose();
+            DisposeTensors(table);
             throw new WeightFormatException(
                 $"{path} holds entries that are not tensors: {string.Join(", ", others.Order(StringComparer.Ordinal))}. "
                 + "If it is a training checkpoint, pass the key of its state dict (WeightLoadOptions.stateDictKey).");
         }
 
         return result;
+    }
+
+    private static void DisposeTensors(object? value)
+    {
+        if (value is Tensor t) t.Dispose();
+        else if (value is Hashtable h)
+            foreach (DictionaryEntry e in h) DisposeTensors(e.Value);
     }
 
     private static string Describe(Hashtable table) =>
