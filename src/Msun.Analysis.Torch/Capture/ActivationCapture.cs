@@ -95,18 +95,19 @@ public sealed class ActivationCapture
     {
         ArgumentNullException.ThrowIfNull(input);
         var captured = new List<LayerActivation>[targets.Length];
-        var removers = new List<nn.HookableModule<Func<nn.Module<Tensor, Tensor>, Tensor, Tensor>, Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover>(targets.Length);
+        var removers = new List<Action>(targets.Length);
         try
         {
             for (var i = 0; i < targets.Length; i++)
             {
                 var index = i;
                 captured[i] = [];
-                removers.Add(targets[i].Module.register_forward_hook((_, _, output) =>
+                var remover = targets[i].Module.register_forward_hook((_, _, output) =>
                 {
                     OnOutput(index, output, captured[index]);
                     return null!; // leave the output unchanged
-                }));
+                });
+                removers.Add(remover.remove);
             }
 
             using var noGrad = torch.no_grad();
@@ -115,8 +116,8 @@ public sealed class ActivationCapture
         }
         finally
         {
-            foreach (var remover in removers)
-                remover.remove();
+            foreach (var remove in removers)
+                remove();
         }
 
         var missing = targets.Where((_, i) => captured[i].Count == 0).Select(t => t.Name).ToArray();

@@ -52,9 +52,9 @@ internal static class PairCheck
         ActivationCollector.CheckLike(probe, ref n1, ref probeColumns, "earlier probe");
     }
 
-    public static string Pair(string layer) => $"{layer}@reference";
+    public static string ReferenceName(string layer) => $"{layer}@reference";
 
-    public static string Probe(string layer) => $"{layer}@probe";
+    public static string ProbeName(string layer) => $"{layer}@probe";
 }
 
 /// <summary>
@@ -95,8 +95,8 @@ public sealed class InMemoryScaleSink : IScalePairSink
     public ScaleCkaTable Result()
     {
         if (names is null) throw new InvalidOperationException("no batch has been added.");
-        var x = names.Select(n => Reference.Matrix(n, PairCheck.Pair(n))).ToArray();
-        var y = names.Select(n => Probe.Matrix(n, PairCheck.Probe(n))).ToArray();
+        var x = names.Select(n => Reference.Matrix(n, PairCheck.ReferenceName(n))).ToArray();
+        var y = names.Select(n => Probe.Matrix(n, PairCheck.ProbeName(n))).ToArray();
         var diagonal = names.Select((n, i) => Layer(n, CoreCka.Compute(x[i], y[i], cka))).ToArray();
         CkaGrid? grid = null;
         if (fullGrid)
@@ -148,7 +148,7 @@ public sealed class StreamingCkaSink : IScalePairSink
             {
                 if (!fullGrid && i != j) continue;
                 var acc = accumulators[i, j] ??= new LinearCkaAccumulator(
-                    referenceColumns![i], probeColumns![j], PairCheck.Pair(names[i]), PairCheck.Probe(names[j]));
+                    referenceColumns![i], probeColumns![j], PairCheck.ReferenceName(names[i]), PairCheck.ProbeName(names[j]));
                 acc.Add(reference[i].Matrix, probe[j].Matrix);
             }
 

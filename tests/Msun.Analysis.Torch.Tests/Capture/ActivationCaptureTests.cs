@@ -73,6 +73,27 @@ public sealed class ActivationCaptureTests(BackboneCache cache) : IClassFixture<
         }
     }
 
+    [Theory]
+    [InlineData("resnet18-small")]
+    [InlineData("vgg16-bn-small")]
+    [InlineData("densenet-small")]
+    [InlineData("mobilenetv2-small")]
+    public void EveryStageOfASmallBackboneIsCapturedWithItsDeclaredShape(string name)
+    {
+        var model = cache.Get(name);
+        model.eval();
+        var spec = BackboneRegistry.Get(name);
+        using var x = Images(2, 16, 12);
+        var batch = ActivationCapture.ForStages(model, new CaptureOptions(ActivationPolicy.SpatialMean)).Run(x);
+        Assert.Equal(spec.StageNames, batch.Names);
+        var declared = spec.StageOutputShapes(16);
+        for (int i = 0; i < declared.Count; i++)
+        {
+            Assert.Equal(declared[i].WithBatch(2), batch[i].TensorShape);
+            Assert.Equal(declared[i].Channels, batch[i].Columns);
+        }
+    }
+
     [Fact]
     public void SpatialMeanAveragesOverHeightAndWidthPerChannel()
     {
