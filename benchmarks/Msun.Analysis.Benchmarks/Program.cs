@@ -1,12 +1,16 @@
 using Msun.Analysis.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- [linear-cka] [--sizes 10000x2048,5000x4096] [--repeats 3]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18|resnet18-small] [--size 32]
+//     [--batches 10] [--batch-size 128] [--repeats 3] [--no-e2e] [--keep DIR]   (see GridCkaBenchmark.cs)
 string suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "linear-cka";
 string Option(string name, string fallback)
 {
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
+
+static int Int(string s) => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
 
 switch (suite)
 {
@@ -15,7 +19,14 @@ switch (suite)
             Option("--sizes", "10000x2048,5000x4096"),
             int.Parse(Option("--repeats", "3"), System.Globalization.CultureInfo.InvariantCulture),
             Option("--python", "/usr/bin/python3"));
+    case "grid-cka":
+        return GridCkaBenchmark.Run(Option("--model", "resnet18"), Int(Option("--size", "32")), Int(Option("--batches", "10")),
+            Int(Option("--batch-size", "128")), Int(Option("--repeats", "3")), Option("--python", "/usr/bin/python3"),
+            !args.Contains("--no-e2e"), args.Contains("--keep") ? Option("--keep", "") : null);
+    case "grid-cka-worker":
+        return GridCkaBenchmark.Worker(Option("--mode", "cka"), Option("--dir", ""), Int(Option("--batches", "10")), Option("--model", "resnet18"),
+            Int(Option("--size", "32")), Int(Option("--batch-size", "128")), Option("--precision", "float64"));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, grid-cka");
         return 2;
 }

@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Core.LinearAlgebra;
+using Msun.Analysis.Core.Numpy;
+using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Capture;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Msun.Analysis.Benchmarks;
+
+/// <summary>
+/// Layer × layer minibatch CKA (Nguyen et al. 2021) over the 18 representational layers of two ResNet-18s
+/// (conv1, the 16 convolutions of the 8 BasicBlocks, fc), ours against a PyTorch implementation of the
+/// same estimator, in one run.
+/// </summary>
+/// <remarks>
+/// <para>Protocol. Two ResNet-18s in torchvision's layout with random weights (torch seeds 1 and 2, eval
+/// mode), the same seeded Gaussian 32×32 images for both, <c>batches</c> × <c>batch-size</c> examples.
+/// The registry's ImageNet <c>resnet18</c> (3 channels, 7×7/2 stem + max-pool, 1000 classes) is the
+/// default: at 32 px its feature maps are 16×16 (conv1) down to 1×1 (layer4); <c>resnet18-small</c> (CIFAR
+/// stem, widths 16–128, 1 channel) is the other choice.</para>
+/// <para>(a) CKA only, the headline: the activations of all 18 layers of both models are captured once
+/// with our TorchSharp capture and written to .npy, one file per layer and batch. Each side then runs in
+/// its own process (so that each one's peak RSS is its own): per batch it reads that batch's 36 files
+/// (not timed) and adds them to its grid (timed); batch 0 is first run once through a throw-away grid on
+/// both sides as a warm-up. Ours is <see cref="MinibatchCka"/>; theirs is
+/// <c>peers/torch_minibatch_cka.py</c> (Grams by <c>torch.mm</c>, zeroed diagonal, unbiased HSIC of all
+/// pairs in O(b²) each).</para>
+/// <para>(b) End to end: forward of both models + hooks + CKA, timed together, in each framework
+/// (PyTorch loads our weights from .npy, so the grids must agree too).</para>
+/// <para>Each case is run <c>repeats</c> times, ours and theirs interleaved; the best time of each is
+/// reported, and the largest peak RSS seen.</para>
+/// </remarks>
+internal static class GridCkaBenchmark
+{
+    private const int SeedA = 1, SeedB = 2, ImageSeed = 42;
+
+    public static int Run(string model, int size, int batches, int batchSize, int repeats, string python, bool endToEnd, string? keep)
+    {
+        string peer = Path.Combine(AppContext.BaseDirectory, "peers", "torch_minibatch_cka.py");
+        string dir = keep ?? Directory.CreateTempSubdirectory("msun-gridbench-").FullName;
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var layers = Dump(model, size, batches, batchSize, dir);
+            Console.WriteLine($"minibatch CKA, {layers.Count} × {layers.Count} layers of two random-weight {model} at {size}×{size} px, " +
+                $"{batches} batches of {batchSize}; best of {repeats}, interleaved; our BLAS: {Blas.Backend}; cores: {Environment.ProcessorCount}");
+            Console.WriteLine($"layers: {string.Join(", ", layers)}");
+            Console.WriteLine();
+            Console.WriteLine($"{"part",-10} {"ours",-18} {"torch",-8} {"ours s",8} {"torch s",8} {"torch/ours",10} {"ours MB",8} {"torch MB",9} {"max|Δ|",9}");
+
+            var cases = new List<(string Part, string Mode, string Ours, string Theirs)>
+            {
+                ("CKA", "cka", "float64", "float64"),
+                ("CKA", "cka", "float64", "float32"),
+            };
+            if (endToEnd)
+            {
+                cases.Add(("end-to-end", "e2e", "float64", "float64"));
+                cases.Add(("end-to-end", "e2e", "float64", "float32"));
+            }
+            double[,]? reference = null;
+            foreach (var c in cases)
+            {
+                WorkerResult? ours = null, theirs = null;
+                for (int r = 0; r < repeats; r++)
+                {
+                    ours = Best(ours, Ours(c.Mode, dir, batches, model, size, batchSize, c.Ours));
+                    theirs = Best(theirs, Theirs(python, peer, c.Mode, dir, batches, c.Theirs));
+                }
+                reference ??= ours!.Grid;
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{c.Part,-10} {c.Ours,-18} {c.Theirs,-8} {ours!.Seconds,8:F3} {theirs!.Seconds,8:F3} {theirs.Seconds / ours.Seconds,10:F2} {ours.PeakMb,8:F0} {theirs.PeakMb,9:F0} {MaxAbsDifference(ours.Grid, theirs.Grid),9:E1}"));
+                if (c.Mode == "e2e")
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"{"",-10} (ours end-to-end vs ours CKA-only grid: max|Δ| {MaxAbsDifference(ours.Grid, reference),8:E1})"));
+            }
+            Console.WriteLine();
+            Console.WriteLine("MB = peak RSS of the process (ours: .NET + OpenBLAS; torch: Python + torch + NumPy); " +
+                "each process reads one batch of activations at a time.");
+            Console.WriteLine("torch: " + Describe(python));
+            return 0;
+        }
+        finally
+        {
+            if (keep is null) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The 18 representational layers of a ResNet-18: conv1, every BasicBlock convolution, fc.</summary>
+    public static IReadOnlyList<string> Layers()
+    {
+        var names = new List<string> { "conv1" };
+        for (int stage = 1; stage <= 4; stage++)
+            for (int block = 0; block < 2; block++)
+                for (int conv = 1; conv <= 2; conv++)
+                    names.Add($"layer{stage}.{block}.conv{conv}");
+        names.Add("fc");
+        return names;
+    }
+
+    // ---------------------------------------------------------------- data
+
+    private static Backbone CreateModel(string model, int seed)
+    {
+        torch.InitializeDeviceType(DeviceType.CPU);
+        torch.manual_seed(seed);
+        var backbone = BackboneRegistry.Get(model).Create();
+        backbone.eval();
+        return backbone;
+    }
+
+    private static (int Channels, int Classes, int[] Widths, bool ImageNetStem) Config(string model) => model switch
+    {
+        "resnet18" => (3, 1000, [64, 128, 256, 512], true),
+        "resnet18-small" => (1, 10, [16, 32, 64, 128], false),
+        _ => throw new ArgumentException($"grid-cka knows resnet18 and resnet18-small, not '{model}'."),
+    };
+
+    /// <summary>Seeded Gaussian images, [batches·b, C, size, size], float32.</summary>
+    private static float[] Images(int count, int channels, int size)
+    {
+        var random = new Random(ImageSeed);
+        var data = new float[(long)count * channels * size * size];
+        for (long i = 0; i < data.LongLength; i++)
+            data[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        return data;
+    }
+
+    /// <summary>Writes images, weights, model config and every layer's activations of every batch to <paramref name="dir"/>.</summary>
+    private static IReadOnlyList<string> Dump(string model, int size, int batches, int batchSize, string dir)
+    {
+        var config = Config(model);
+        var layers = Layers();
+        File.WriteAllLines(Path.Combine(dir, "layers.txt"), layers);
+        File.WriteAllText(Path.Combine(dir, "model.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["in_channels"] = config.Channels, ["classes"] = config.Classes, ["widths"] = config.Widths,
+            ["imagenet_stem"] = config.ImageNetStem, ["batch_size"] = batchSize,
+        }));
+        var images = Images(batches * batchSize, config.Channels, size);
+        Npy.Write(Path.Combine(dir, "images.npy"), new NpyArray([batches * batchSize, config.Channels, size, size], images));
+
+        var watch = Stopwatch.StartNew();
+        foreach (var (side, seed) in new[] { ("a", SeedA), ("b", SeedB) })
+        {
+            using var net = CreateModel(model, seed);
+            string weights = Path.Combine(dir, "weights_" + side);
+            Directory.CreateDirectory(weights);
+            foreach (var (name, tensor) in net.state_dict())
+            {
+                using var host = tensor.detach().to(CPU).to_type(ScalarType.Float32).contiguous();
+                Npy.Write(Path.Combine(weights, name + ".npy"),
+                    new NpyArray(host.shape.Select(d => (int)d).ToArray(), host.data<float>().ToArray()));
+            }
+            var capture = ActivationCapture.Create(net, layers);
+            for (int k = 0; k < batches; k++)
+            {
+                using var input = BatchTensor(images, k, batchSize, config.Channels, size);
+                var batch = capture.Run(input);
+                for (int i = 0; i < layers.Count; i++)
+                {
+                    var m = batch[i].Matrix;
+                    var values = new float[(long)m.Rows * m.Columns];
+                    for (int row = 0; row < m.Rows; row++)
+                        for (int col = 0; col < m.Columns; col++)
+                            values[(long)row * m.Columns + col] = (float)m[row, col];
+                    Npy.Write(Path.Combine(dir, Invariant($"{side}{k:000}_{i:00}.npy")), new NpyArray([m.Rows, m.Columns], values));
+                }
+            }
+        }
+        Console.WriteLine(Invariant($"(captured and wrote the activations in {watch.Elapsed.TotalSeconds:F1} s)"));
+        return layers;
+    }
+
+    private static Tensor BatchTensor(float[] images, int k, int batchSize, int channels, int size)
+    {
+        long per = (long)channels * size * size;
+        var slice = images.AsSpan((int)(k * batchSize * per), (int)(batchSize * per)).ToArray();
+        return torch.tensor(slice, [batchSize, channels, size, size]);
+    }
+
+    // ---------------------------------------------------------------- workers (each in its own process)
+
+    /// <summary>Our side, run as <c>grid-cka-worker</c> in a child process; prints one JSON line.</summary>
+    public static int Worker(string mode, string dir, int batches, string model, int size, int batchSize, string precision)
+    {
+        if (precision != "float64") throw new ArgumentException($"unknown precision '{precision}'.");
+        var layers = File.ReadAllLines(Path.Combine(dir, "layers.txt")).Where(l => l.Length > 0).ToArray();
+        var times = new List<double>();
+        double baseline;
+        CkaGrid result;
+        if (mode == "cka")
+        {
+            var (a0, b0) = LoadBatch(dir, 0, layers.Length);
+            new MinibatchCka(layers, layers).Add(a0, b0); // warm-up (JIT, BLAS threads), thrown away
+            baseline = Rss().Current;
+            var grid = new MinibatchCka(layers, layers);
+            for (int k = 0; k < batches; k++)
+            {
+                var (a, b) = LoadBatch(dir, k, layers.Length);
+                var watch = Stopwatch.StartNew();
+                grid.Add(a, b);
+                times.Add(watch.Elapsed.TotalSeconds);
+            }
+            var last = Stopwatch.StartNew();
+            result = grid.Result();
+            times[^1] += last.Elapsed.TotalSeconds;
+        }
+        else
+        {
+            var config = Config(model);
+            var images = Npy.Read(Path.Combine(dir, "images.npy")).GetData<float>();
+            using var netA = CreateModel(model, SeedA);
+            using var netB = CreateModel(model, SeedB);
+            var captureA = ActivationCapture.Create(netA, layers);
+            var captureB = ActivationCapture.Create(netB, layers);
+            void Step(MinibatchCka grid, int k)
+            {
+                using var input = BatchTensor(images, k, batchSize, config.Channels, size);
+                grid.Add(captureA.Run(input).Matrices, captureB.Run(input).Matrices);
+            }
+            Step(new MinibatchCka(layers, layers), 0); // warm-up
+            baseline = Rss().Current;
+            var grid = new MinibatchCka(layers, layers);
+            for (int k = 0; k < batches; k++)
+            {
+                var watch = Stopwatch.StartNew();
+                Step(grid, k);
+                times.Add(watch.Elapsed.TotalSeconds);
+            }
+            result = grid.Result();
+        }
+        var values = new double[layers.Length][];
+        for (int i = 0; i < layers.Length; i++)
+            values[i] = Enumerable.Range(0, layers.Length).Select(j => result.Values[i, j]).ToArray();
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["seconds"] = times.Sum(), ["per_batch"] = times, ["peak_rss_mb"] = Rss().Peak, ["baseline_rss_mb"] = baseline,
+            ["grid"] = values, ["blas"] = Blas.Backend.ToString(),
+        }));
+        return 0;
+    }
+
+    private static (FeatureMatrix[] A, FeatureMatrix[] B) LoadBatch(string dir, int k, int layers)
+    {
+        FeatureMatrix Load(string side, int i) =>
+            FeatureMatrix.FromNpy(Npy.Read(Path.Combine(dir, Invariant($"{side}{k:000}_{i:00}.npy"))), Invariant($"{side}{k}.{i}"));
+        return (Enumerable.Range(0, layers).Select(i => Load("a", i)).ToArray(), Enumerable.Range(0, layers).Select(i => Load("b", i)).ToArray());
+    }
+
+    /// <summary>VmRSS and VmHWM (peak) of this process, MB.</summary>
+    private static (double Current, double Peak) Rss()
+    {
+        double current = double.NaN, peak = double.NaN;
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) current = Kb(line) / 1024;
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kb(line) / 1024;
+        }
+        return (current, peak);
+        static double Kb(string line) => double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    // ---------------------------------------------------------------- coordinator
+
+    private sealed record WorkerResult(double Seconds, double PeakMb, double BaselineMb, double[,] Grid);
+
+    private static WorkerResult Best(WorkerResult? best, WorkerResult next) =>
+        best is null ? next : (next.Seconds < best.Seconds ? next : best) with { PeakMb = Math.Max(best.PeakMb, next.PeakMb) };
+
+    private static WorkerResult Ours(string mode, string dir, int batches, string model, int size, int batchSize, string precision)
+    {
+        // The same executable in worker mode: `dotnet x.dll` runs through the host, an apphost runs directly.
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var args = new List<string>();
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(GridCkaBenchmark).Assembly.Location);
+        args.AddRange(["grid-cka-worker", "--mode", mode, "--dir", dir, "--batches", Invariant($"{batches}"), "--model", model,
+            "--size", Invariant($"{size}"), "--batch-size", Invariant($"{batchSize}"), "--precision", precision]);
+        return Parse(Launch(self, args, "our worker"));
+    }
+
+    private static WorkerResult Theirs(string python, string script, string mode, string dir, int batches, string dtype) =>
+        Parse(Launch(python, [script, mode, dir, Invariant($"{batches}"), dtype],
+            "the PyTorch peer (needs Debian's python3-torch and python3-numpy)"));
+
+    private static string Launch(string file, IEnumerable<string> args, string what)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{what} failed ({file} {string.Join(' ', info.ArgumentList)}):\n{error.Result}");
+        return output.Trim().Split('\n')[^1];
+    }
+
+    private static WorkerResult Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var rows = root.GetProperty("grid").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        var grid = new double[rows.Length, rows[0].Length];
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < rows[i].Length; j++) grid[i, j] = rows[i][j];
+        return new WorkerResult(root.GetProperty("seconds").GetDouble(), root.GetProperty("peak_rss_mb").GetDouble(),
+            root.GetProperty("baseline_rss_mb").GetDouble(), grid);
+    }
+
+    private static double MaxAbsDifference(double[,] x, double[,] y)
+    {
+        double max = 0;
+        for (int i = 0; i < x.GetLength(0); i++)
+            for (int j = 0; j < x.GetLength(1); j++)
+                max = Math.Max(max, Math.Abs(x[i, j] - y[i, j]));
+        return max;
+    }
+
+    private static string Describe(string python)
+    {
+        try
+        {
+            return Launch(python, ["-c", "import torch; print(torch.__version__, '|', [f for f in torch.__config__.show().replace(',', '\\n').splitlines() if 'BLAS_INFO' in f or 'LAPACK_INFO' in f], 'threads', torch.get_num_threads())"], "python");
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+}
