@@ -27,7 +27,9 @@ public enum CkaPrecision
     Float64,
     /// <summary>
     /// Feature-form products in float32 (SSYRK/SGEMM), centring and every sum in float64: about twice as
-    /// fast as <see cref="Float64"/>, with products accurate to float32 only. Opt-in, and recorded.
+    /// fast as <see cref="Float64"/>, with products accurate to float32 only. Opt-in, and recorded. Also
+    /// accepted by <see cref="MinibatchCka"/> (linear kernel): each Gram's products in float32 per block of
+    /// columns, the blocks summed in float64.
     /// </summary>
     Float32Products,
 }

@@ -114,6 +114,20 @@ public sealed class FeatureMatrix
         return sums;
     }
 
+    /// <summary>Means of columns <paramref name="start"/> .. start + count − 1, summed in float64 row after row (the same sums as <see cref="ColumnMeans()"/>).</summary>
+    internal void ColumnMeans(int start, int count, Span<double> means)
+    {
+        var sums = means[..count];
+        sums.Clear();
+        for (int r = 0; r < Rows; r++)
+        {
+            long from = (long)r * Columns + start;
+            if (_single is not null) VectorMath.AddTo<float>(_single.AsSpan((int)from, count), sums);
+            else VectorMath.AddTo<double>(_double!.AsSpan((int)from, count), sums);
+        }
+        for (int c = 0; c < count; c++) sums[c] /= Rows;
+    }
+
     /// <summary>A row view of the same data (rows <paramref name="start"/> .. start + count − 1).</summary>
     public FeatureMatrix SliceRows(int start, int count)
     {
@@ -167,6 +181,22 @@ public sealed class FeatureMatrix
             Span<T> row = destination.Slice(r * d, d);
             if (_single is not null) VectorMath.Subtract<float, T>(_single.AsSpan((start + r) * d, d), shift, row);
             else VectorMath.Subtract<double, T>(_double!.AsSpan((start + r) * d, d), shift, row);
+        }
+    }
+
+    /// <summary>
+    /// Writes columns <paramref name="start"/> .. start + count − 1 of every row minus <paramref name="shift"/>
+    /// into <paramref name="destination"/>, as a row-major Rows × count block (subtraction in float64, as in
+    /// <see cref="CopyShiftedRows{T}"/>).
+    /// </summary>
+    internal void CopyShiftedColumns<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            int from = r * Columns + start;
+            Span<T> row = destination.Slice(r * count, count);
+            if (_single is not null) VectorMath.Subtract<float, T>(_single.AsSpan(from, count), shift, row);
+            else VectorMath.Subtract<double, T>(_double!.AsSpan(from, count), shift, row);
         }
     }
 

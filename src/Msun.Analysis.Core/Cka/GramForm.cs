@@ -9,14 +9,18 @@ internal static class GramForm
     /// The n×n Gram of one input under a kernel, dense and symmetric (an RBF Gram possibly as K − 1, see below). Features are centred first:
     /// both kernels are invariant to a common shift, and centring keeps float digits (the 1e4-offset case).
     /// </summary>
-    public static (double[] Gram, double? Sigma, string? Undefined) Kernel(FeatureMatrix x, CkaKernel kernel)
+    /// <param name="x">The input.</param>
+    /// <param name="kernel">Linear or RBF.</param>
+    /// <param name="gram">Where to put the n×n Gram (any contents; overwritten), or null for a new array.</param>
+    /// <param name="scratch">A buffer for the centred column blocks, kept by a caller that builds many Grams (grown when too small), or null.</param>
+    /// <param name="precision">Arithmetic of the Gram's products: float64, or float32 within each column block (linear kernel only; callers check).</param>
+    public static (double[] Gram, double? Sigma, string? Undefined) Kernel(FeatureMatrix x, CkaKernel kernel, double[]? gram = null, GramScratch? scratch = null,
+        CkaPrecision precision = CkaPrecision.Float64)
     {
-        int n = x.Rows, d = x.Columns;
-        var centred = new double[(long)n * d];
-        x.CopyShiftedRows<double>(0, n, x.ColumnMeans(), centred);
-        var gram = new double[(long)n * n];
-        Blas.SyrkGram(centred, n, d, gram);
-        Blas.MirrorUpper<double>(gram, n);
+        int n = x.Rows;
+        if (gram is null || gram.LongLength != (long)n * n) gram = new double[(long)n * n];
+        if (precision == CkaPrecision.Float64) CentredLinearGram(x, gram, scratch ?? new GramScratch());
+        else CentredLinearGramSingle(x, gram, scratch ?? new GramScratch());
         if (kernel is LinearKernel) return (gram, null, null);
         var rbf = (RbfKernel)kernel;
         ToSquaredDistances(gram, n);
@@ -43,6 +47,68 @@ internal static class GramForm
         else
             for (long i = 0; i < gram.LongLength; i++) gram[i] = Math.Exp(gram[i] * scale);
         return (gram, Math.Sqrt(sigma2), null);
+    }
+
+    /// <summary>
+    /// gram = (X − 1μᵀ)(X − 1μᵀ)ᵀ, μ the column means, summed in float64. Built one block of columns at a
+    /// time: each block's means are taken, the block is centred (and widened) into a small float64 buffer
+    /// that stays in cache, and SYRK adds its product to the Gram. The n×d float64 copy of the whole input
+    /// is never made: no large allocation per Gram, no pass over memory that does not fit in cache.
+    /// </summary>
+    internal static void CentredLinearGram(FeatureMatrix x, double[] gram, GramScratch scratch)
+    {
+        int n = x.Rows, d = x.Columns;
+        int block = ColumnBlock(n, d);
+        var centred = scratch.Centred((long)n * block);
+        var means = scratch.Means(block);
+        Array.Clear(gram);
+        for (int start = 0; start < d; start += block)
+        {
+            int width = Math.Min(block, d - start);
+            x.ColumnMeans(start, width, means);
+            x.CopyShiftedColumns<double>(start, width, means[..width], centred);
+            Blas.SyrkGram(centred[..(n * width)], n, width, gram);
+        }
+        Blas.MirrorUpper<double>(gram, n);
+    }
+
+    /// <summary>
+    /// <see cref="CentredLinearGram"/> with float32 products (<see cref="CkaPrecision.Float32Products"/>): each block is
+    /// centred in float64 and rounded to float32, its Gram is formed in float32 (SSYRK, about twice as fast), and
+    /// the blocks' Grams are summed in float64.
+    /// </summary>
+    internal static void CentredLinearGramSingle(FeatureMatrix x, double[] gram, GramScratch scratch)
+    {
+        int n = x.Rows, d = x.Columns;
+        int block = ColumnBlock(n, d);
+        var centred = scratch.CentredSingle((long)n * block);
+        var blockGram = scratch.GramSingle((long)n * n);
+        var means = scratch.Means(block);
+        Array.Clear(gram);
+        for (int start = 0; start < d; start += block)
+        {
+            int width = Math.Min(block, d - start);
+            x.ColumnMeans(start, width, means);
+            x.CopyShiftedColumns<float>(start, width, means[..width], centred);
+            blockGram.Clear();
+            Blas.SyrkGram(centred[..(n * width)], n, width, blockGram);
+            for (int i = 0; i < n; i++)
+                for (int j = i; j < n; j++)
+                    gram[i * n + j] += blockGram[i * n + j];
+        }
+        Blas.MirrorUpper<double>(gram, n);
+    }
+
+    /// <summary>
+    /// Columns per block: about 64 Ki float64 values (512 KiB, a core's L2) per block, but never fewer columns
+    /// than rows, so that re-reading the n×n Gram for each block costs no more than the block itself; all of d
+    /// when that is no more. A multiple of 8 (SIMD width) unless it is d.
+    /// </summary>
+    internal static int ColumnBlock(int n, int d)
+    {
+        long block = Math.Max(n, (1 << 16) / Math.Max(n, 1));
+        block = (block + 7) / 8 * 8;
+        return (int)Math.Min(block, d);
     }
 
     /// <summary>eˣ − 1 to a few ulps for small x (Kahan's trick), where Math.Exp(x) − 1 would cancel.</summary>
@@ -92,6 +158,37 @@ internal static class GramForm
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)
                 k[(long)i * n + j] += grand - rowMeans[i] - rowMeans[j];
+    }
+}
+
+/// <summary>Buffers reused from Gram to Gram by a caller that builds many (the minibatch grid): a centred column block, its means, a float32 block Gram.</summary>
+internal sealed class GramScratch
+{
+    private double[] _centred = [], _means = [];
+    private float[] _centredSingle = [], _gramSingle = [];
+
+    public Span<double> Centred(long length)
+    {
+        if (_centred.LongLength < length) _centred = GC.AllocateUninitializedArray<double>(checked((int)length));
+        return _centred.AsSpan(0, (int)length);
+    }
+
+    public Span<float> CentredSingle(long length)
+    {
+        if (_centredSingle.LongLength < length) _centredSingle = GC.AllocateUninitializedArray<float>(checked((int)length));
+        return _centredSingle.AsSpan(0, (int)length);
+    }
+
+    public Span<float> GramSingle(long length)
+    {
+        if (_gramSingle.LongLength < length) _gramSingle = new float[checked((int)length)];
+        return _gramSingle.AsSpan(0, (int)length);
+    }
+
+    public Span<double> Means(int length)
+    {
+        if (_means.Length < length) _means = new double[length];
+        return _means.AsSpan(0, length);
     }
 }
 

@@ -55,6 +55,18 @@ public static unsafe class Blas
         }
     }
 
+    /// <summary>Upper triangle of C (n×n) += AAᵀ in float32, with A row-major n×d (products and sums in float32).</summary>
+    public static void SyrkGram(ReadOnlySpan<float> a, int n, int d, Span<float> c)
+    {
+        CheckSizes(a.Length, (long)n * d, c.Length, (long)n * n);
+        var native = Native.Value;
+        fixed (float* pa = a, pc = c)
+        {
+            if (native is not null) native.Ssyrk(RowMajor, Upper, NoTrans, n, d, 1f, pa, Math.Max(d, 1), 1f, pc, n);
+            else ManagedBlas.SyrkGram(a, n, d, c);
+        }
+    }
+
     /// <summary>C (d1×d2) += AᵀB, with A row-major n×d1 and B row-major n×d2.</summary>
     public static void GemmTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int n, int d1, int d2, Span<T> c) where T : unmanaged
     {

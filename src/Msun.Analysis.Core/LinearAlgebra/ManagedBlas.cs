@@ -64,6 +64,20 @@ internal static class ManagedBlas
         }
     }
 
+    public static unsafe void SyrkGram(ReadOnlySpan<float> a, int n, int d, Span<float> c)
+    {
+        fixed (float* pa = a, pc = c)
+        {
+            float* aPtr = pa, cPtr = pc;
+            Parallel.For(0, n, i =>
+            {
+                var rowI = new ReadOnlySpan<float>(aPtr + (long)i * d, d);
+                for (int j = i; j < n; j++)
+                    cPtr[(long)i * n + j] += VectorMath.Dot(rowI, new ReadOnlySpan<float>(aPtr + (long)j * d, d));
+            });
+        }
+    }
+
     private static void Axpy<T>(T alpha, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged
     {
         if (typeof(T) == typeof(double))

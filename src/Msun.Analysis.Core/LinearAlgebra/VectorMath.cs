@@ -23,6 +23,24 @@ internal static class VectorMath
         return sum;
     }
 
+    /// <summary>Dot product in float32 (products and sums), for the float32-products option only.</summary>
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        float sum = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            var acc = Vector<float>.Zero;
+            var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+            for (int v = 0; v < vx.Length; v++) acc += vx[v] * vy[v];
+            sum = Vector.Sum(acc);
+            i = vx.Length * Vector<float>.Count;
+        }
+        for (; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
     /// <summary>Σ c_ij² of a symmetric d×d matrix from its upper triangle.</summary>
     public static double SymmetricFrobenius2<T>(ReadOnlySpan<T> upper, int d) where T : unmanaged, INumber<T>
     {

@@ -36,4 +36,74 @@ public class MinibatchGridTests
         Assert.True(double.IsNaN(result.Values[0, 1]));
         Assert.Contains("dead", result.UndefinedReasons[0, 1]);
     }
+
+    [Fact]
+    public void GramBuiltInColumnBlocksMatchesTheFeatureForm()
+    {
+        // 16 rows: blocks of 4096 columns, so 9000 columns make three blocks (the last one short).
+        Assert.Equal(4096, GramForm.ColumnBlock(16, 9000));
+        var x = RandomMatrices.Matrix("x", 16, 9000, 5, offset: 1e4);
+        var y = RandomMatrices.Matrix("y", 16, 9000, 6);
+        var z = FeatureMatrix.FromRowMajor("x+y", Sum(x, y), 16, 9000);
+        var reference = Msun.Analysis.Core.Cka.Cka.Compute(x, z, new CkaOptions(Estimator: HsicEstimator.Unbiased, Form: CkaForm.Feature));
+        var minibatch = MinibatchCka.Compute(x, z, 16);
+        Assert.Equal(reference.Value, minibatch.Value, 1e-10);
+    }
+
+    [Fact]
+    public void BuffersReusedAcrossBatchesGiveTheSameGridAsFreshAccumulators()
+    {
+        var a = RandomMatrices.Matrix("a", 64, 300, 7);
+        var b = RandomMatrices.Dependent("b", a, 20, 2.0, 8);
+        var reused = new MinibatchCka(["a"], ["b"]);
+        for (int s = 0; s < 64; s += 16)
+            reused.Add([a.SliceRows(s, 16)], [b.SliceRows(s, 16)]);
+        // Fresh accumulators per batch: the HSIC sums of independent one-batch grids.
+        double xy = 0, xx = 0, yy = 0;
+        for (int s = 0; s < 64; s += 16)
+        {
+            var one = Msun.Analysis.Core.Cka.Cka.Compute(a.SliceRows(s, 16), b.SliceRows(s, 16), new CkaOptions(Estimator: HsicEstimator.Unbiased, Form: CkaForm.Gram));
+            xy += one.HsicXY;
+            xx += one.HsicXX;
+            yy += one.HsicYY;
+        }
+        Assert.Equal(xy / Math.Sqrt(xx * yy), reused.Result().Values[0, 0], 1e-13);
+    }
+
+    [Fact]
+    public void Float32ProductsAreCloseAndRecorded()
+    {
+        var a1 = RandomMatrices.Matrix("a1", 64, 700, 11, offset: 100);
+        var b1 = RandomMatrices.Dependent("b1", RandomMatrices.Matrix("s", 64, 30, 12), 40, 1.0, 13);
+        var exact = new MinibatchCka(["a1"], ["a1", "b1"]);
+        var fast = new MinibatchCka(["a1"], ["a1", "b1"], precision: CkaPrecision.Float32Products);
+        for (int s = 0; s < 64; s += 32)
+        {
+            exact.Add([a1.SliceRows(s, 32)], [a1.SliceRows(s, 32), b1.SliceRows(s, 32)]);
+            fast.Add([a1.SliceRows(s, 32)], [a1.SliceRows(s, 32), b1.SliceRows(s, 32)]);
+        }
+        var e = exact.Result();
+        var f = fast.Result();
+        Assert.Equal(CkaPrecision.Float64, e.Precision);
+        Assert.Equal(CkaPrecision.Float32Products, f.Precision);
+        for (int j = 0; j < 2; j++)
+            Assert.Equal(e.Values[0, j], f.Values[0, j], 1e-5);
+    }
+
+    [Fact]
+    public void Float32ProductsAreRefusedForRbf()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new MinibatchCka(["a"], ["b"], CkaKernel.Rbf(), precision: CkaPrecision.Float32Products));
+        Assert.Contains("linear kernel only", error.Message);
+    }
+
+    private static double[] Sum(FeatureMatrix x, FeatureMatrix y)
+    {
+        var values = new double[x.Rows * x.Columns];
+        for (int r = 0; r < x.Rows; r++)
+            for (int c = 0; c < x.Columns; c++)
+                values[r * x.Columns + c] = x[r, c] + 0.5 * y[r, c];
+        return values;
+    }
 }
