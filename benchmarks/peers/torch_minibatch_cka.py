@@ -13,7 +13,7 @@ Usage:
   torch_minibatch_cka.py e2e DIR BATCHES DTYPE
       images from DIR/images.npy, two ResNet-18s (torchvision layout) with the weights in DIR/weights_{a,b}/;
       forward + hooks + CKA are timed together.
-Prints one JSON line: seconds, per_batch, peak_rss_mb, baseline_rss_mb, grid, threads, dtype.
+Prints one JSON line: seconds, cpu_seconds (all threads), per_batch, peak_rss_mb, baseline_rss_mb, grid, threads, dtype.
 """
 import json
 import os
@@ -96,17 +96,18 @@ def run_cka(directory, batches, dtype):
     GridHsic(layers, dtype).add(a, b)
     del a, b
     baseline = rss_mb()
-    grid, times = GridHsic(layers, dtype), []
+    grid, times, cpu = GridHsic(layers, dtype), [], 0.0
     for k in range(batches):
         a, b = load_batch(directory, k, layers)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         grid.add(a, b)
         times.append(time.perf_counter() - start)
+        cpu += time.process_time() - start_cpu
         del a, b
     start = time.perf_counter()
     values = grid.result()
     times[-1] += time.perf_counter() - start
-    return values, times, baseline
+    return values, times, cpu, baseline
 
 
 # --- end-to-end: a ResNet-18 in torchvision's layout and module names, weights from .npy files ---
@@ -188,21 +189,22 @@ def run_e2e(directory, batches, dtype):
 
     step(GridHsic(len(names), dtype), 0)  # warm-up, untimed
     baseline = rss_mb()
-    grid, times = GridHsic(len(names), dtype), []
+    grid, times, start_cpu = GridHsic(len(names), dtype), [], time.process_time()
     for k in range(batches):
         start = time.perf_counter()
         step(grid, k)
         times.append(time.perf_counter() - start)
     values = grid.result()
-    return values, times, baseline
+    return values, times, time.process_time() - start_cpu, baseline
 
 
 def main():
     mode, directory, batches, dtype_name = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     dtype = {"float64": torch.float64, "float32": torch.float32}[dtype_name]
-    values, times, baseline = (run_cka if mode == "cka" else run_e2e)(directory, batches, dtype)
+    values, times, cpu, baseline = (run_cka if mode == "cka" else run_e2e)(directory, batches, dtype)
     print(json.dumps({
         "seconds": sum(times),
+        "cpu_seconds": cpu,
         "per_batch": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "baseline_rss_mb": baseline,
