@@ -1,3 +1,5 @@
+using Msun.Analysis.Core.LinearAlgebra;
+
 namespace Msun.Analysis.Core.Cka;
 
 /// <summary>What to do with a final batch smaller than the others.</summary>
@@ -44,6 +46,9 @@ public sealed class MinibatchCka
     // Reused from batch to batch: one b×b Gram per layer and the centring buffer (no large allocation per batch).
     private readonly double[]?[] _rowGrams, _columnGrams;
     private readonly GramScratch _scratch = new();
+
+    /// <summary>Batches of at most this many examples have their Grams' products run on one BLAS thread (see <see cref="Blas.SingleThreaded"/>).</summary>
+    internal const int SingleThreadedBlasUpTo = 256;
     private int _batchSize, _batches;
     private string? _note;
 
@@ -116,13 +121,17 @@ public sealed class MinibatchCka
         Cka.CheckExampleCount(b, HsicEstimator.Unbiased, $"the batches of {rowBatches[0].Name}");
 
         // Every layer's Gram once, then every pair in O(b²). (Building several layers' Grams in parallel
-        // was tried: on the 2-core benchmark machine it showed no gain, at twice the CPU time.)
+        // was tried: on the 2-core benchmark machine it showed no gain, at twice the CPU time.) Small Grams'
+        // products run single-threaded: BLAS threads gain nothing at this size and cost much on a busy machine.
         var rowGrams = new UnbiasedGram?[_rows.Length];
         var columnGrams = new UnbiasedGram?[_columns.Length];
-        for (int i = 0; i < _rows.Length; i++)
-            rowGrams[i] = Prepare(rowBatches[i], i, _rowGrams, _rowSelf, _rowUndefined);
-        for (int j = 0; j < _columns.Length; j++)
-            columnGrams[j] = Prepare(columnBatches[j], j, _columnGrams, _columnSelf, _columnUndefined);
+        using (b <= SingleThreadedBlasUpTo ? Blas.SingleThreaded() : null)
+        {
+            for (int i = 0; i < _rows.Length; i++)
+                rowGrams[i] = Prepare(rowBatches[i], i, _rowGrams, _rowSelf, _rowUndefined);
+            for (int j = 0; j < _columns.Length; j++)
+                columnGrams[j] = Prepare(columnBatches[j], j, _columnGrams, _columnSelf, _columnUndefined);
+        }
         for (int i = 0; i < _rows.Length; i++)
             for (int j = 0; j < _columns.Length; j++)
                 if (rowGrams[i] is { } k && columnGrams[j] is { } l)

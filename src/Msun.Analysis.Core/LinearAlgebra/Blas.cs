@@ -85,6 +85,44 @@ public static unsafe class Blas
         }
     }
 
+    /// <summary>
+    /// Until disposed, OpenBLAS runs every product on the calling thread. For many small products (the b×b
+    /// Grams of minibatch CKA, b ≈ 128): OpenBLAS threads even a 128×512 SYRK, which gains nothing there and,
+    /// when other jobs share the cores, made it 2.7× slower in wall time. The setting is process-wide and only
+    /// changes speed, never results (OpenBLAS splits the output among threads, not the sums); a no-op without
+    /// OpenBLAS or when it already runs one thread.
+    /// </summary>
+    internal static IDisposable SingleThreaded()
+    {
+        var native = Native.Value;
+        if (native is null || native.GetThreads is null || native.SetThreads is null) return NoOp.Instance;
+        int threads = native.GetThreads();
+        if (threads <= 1) return NoOp.Instance;
+        native.SetThreads(1);
+        return new Restore(native, threads);
+    }
+
+    private sealed class NoOp : IDisposable
+    {
+        public static readonly NoOp Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Restore(NativeBlas native, int threads) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            native.SetThreads(threads);
+        }
+    }
+
     /// <summary>Copies the upper triangle of a square row-major matrix into its lower triangle.</summary>
     public static void MirrorUpper<T>(Span<T> c, int d)
     {
@@ -122,6 +160,8 @@ public static unsafe class Blas
         public delegate* unmanaged<int, int, int, int, int, float, float*, int, float, float*, int, void> Ssyrk;
         public delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void> Dgemm;
         public delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> Sgemm;
+        public delegate* unmanaged<int> GetThreads;
+        public delegate* unmanaged<int, void> SetThreads;
 
         public static bool TryCreate(IntPtr handle, out NativeBlas? blas)
         {
@@ -131,8 +171,13 @@ public static unsafe class Blas
                 || !NativeLibrary.TryGetExport(handle, "cblas_dgemm", out IntPtr dgemm)
                 || !NativeLibrary.TryGetExport(handle, "cblas_sgemm", out IntPtr sgemm))
                 return false;
+            NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out IntPtr getThreads);
+            NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out IntPtr setThreads);
+            bool threadControl = getThreads != IntPtr.Zero && setThreads != IntPtr.Zero;
             blas = new NativeBlas
             {
+                GetThreads = threadControl ? (delegate* unmanaged<int>)getThreads : null,
+                SetThreads = threadControl ? (delegate* unmanaged<int, void>)setThreads : null,
                 Dsyrk = (delegate* unmanaged<int, int, int, int, int, double, double*, int, double, double*, int, void>)dsyrk,
                 Ssyrk = (delegate* unmanaged<int, int, int, int, int, float, float*, int, float, float*, int, void>)ssyrk,
                 Dgemm = (delegate* unmanaged<int, int, int, int, int, int, double, double*, int, double*, int, double, double*, int, void>)dgemm,
