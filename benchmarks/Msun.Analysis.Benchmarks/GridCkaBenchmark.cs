@@ -61,9 +61,10 @@ internal static class GridCkaBenchmark
             if (endToEnd)
             {
                 cases.Add(("end-to-end", "e2e", "float64", "float64"));
-                cases.Add(("end-to-end", "e2e", "float64", "float32"));
+                cases.Add(("end-to-end", "e2e", "float32-products", "float32"));
             }
             double[,]? reference = null;
+            var baselines = new List<(string Part, double Ours, double Theirs)>();
             foreach (var c in cases)
             {
                 WorkerResult? ours = null, theirs = null;
@@ -73,16 +74,19 @@ internal static class GridCkaBenchmark
                     theirs = Best(theirs, Theirs(python, peer, c.Mode, dir, batches, c.Theirs));
                 }
                 reference ??= ours!.Grid;
+                if (!baselines.Any(b => b.Part == c.Part)) baselines.Add((c.Part, ours!.BaselineMb, theirs!.BaselineMb));
                 Console.WriteLine(FormattableString.Invariant(
                     $"{c.Part,-10} {c.Ours,-16} {c.Theirs,-8} {ours!.Seconds,8:F3} {theirs!.Seconds,8:F3} {theirs.Seconds / ours.Seconds,10:F2} {ours.CpuSeconds,9:F2} {theirs.CpuSeconds,7:F2} {ours.PeakMb,8:F0} {theirs.PeakMb,9:F0} {MaxAbsDifference(ours.Grid, theirs.Grid),9:E1}"));
-                if (c.Mode == "e2e")
+                if (c.Mode == "e2e" || c.Ours != "float64")
                     Console.WriteLine(FormattableString.Invariant(
-                        $"{"",-10} (ours end-to-end vs ours CKA-only grid: max|Δ| {MaxAbsDifference(ours.Grid, reference),8:E1})"));
+                        $"{"",-10} (this row's ours vs ours CKA-only float64 grid: max|Δ| {MaxAbsDifference(ours.Grid, reference),8:E1})"));
             }
             Console.WriteLine();
             Console.WriteLine("s = wall seconds of the timed part, best run; cpu = CPU seconds (all threads) of the timed part, best run.");
-            Console.WriteLine("MB = peak RSS of the process (ours: .NET + OpenBLAS; torch: Python + torch + NumPy); " +
-                "each process reads one batch of activations at a time.");
+            Console.WriteLine("MB = peak RSS of the process (ours: .NET + OpenBLAS [+ libtorch end to end]; torch: Python + torch + NumPy); " +
+                "each process holds one batch of activations at a time.");
+            foreach (var (part, ours, theirs) in baselines)
+                Console.WriteLine(Invariant($"   RSS after warm-up, before the timed batches ({part}): ours {ours:F0} MB, torch {theirs:F0} MB"));
             Console.WriteLine("torch: " + Describe(python));
             return 0;
         }
@@ -351,7 +355,7 @@ internal static class GridCkaBenchmark
     {
         try
         {
-            return Launch(python, ["-c", "import torch; print(torch.__version__, '|', [f for f in torch.__config__.show().replace(',', '\\n').splitlines() if 'BLAS_INFO' in f or 'LAPACK_INFO' in f], 'threads', torch.get_num_threads())"], "python");
+            return Launch(python, ["-c", "import torch; print(torch.__version__, '|', [f.strip() for f in torch.__config__.show().replace(',', '\\n').splitlines() if 'BLAS_INFO' in f], '| the peer sets torch.set_num_threads(2)')"], "python");
         }
         catch (InvalidOperationException e)
         {
