@@ -4,5 +4,6 @@ using Msun.Analysis.Cli.Commands;
 var root = new RootCommand("msun: layer-wise CKA across input scales, split recommendation and MSUN training.")
 {
     CkaCommand.Create(),
+    ScaleCkaCommand.Create(),
 };
 return root.Parse(args).Invoke();

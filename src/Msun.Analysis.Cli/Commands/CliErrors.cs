@@ -1,4 +1,5 @@
 using Msun.Analysis.Core.Numpy;
+using Msun.Analysis.Torch.Data;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -15,7 +16,8 @@ internal static class CliErrors
             return action();
         }
         catch (Exception e) when (e is ArgumentException or NpyFormatException or FileNotFoundException
-                                      or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException)
+                                      or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
+                                      or ManifestFormatException or DatasetVerificationException)
         {
             Console.Error.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
             return BadInput;

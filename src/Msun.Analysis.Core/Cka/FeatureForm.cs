@@ -18,24 +18,25 @@ internal static class FeatureForm
     {
         int n = x.Rows, d1 = x.Columns, d2 = y.Columns, chunk = Math.Min(n, ChunkRows);
         double[] meanX = x.ColumnMeans(), meanY = y.ColumnMeans();
-        var cxx = new T[(long)d1 * d1];
-        var cyy = new T[(long)d2 * d2];
-        var cxy = new T[(long)d1 * d2];
-        var bx = new T[(long)chunk * d1];
-        var by = new T[(long)chunk * d2];
+        using var cxxBuffer = new NativeBuffer<T>((long)d1 * d1);
+        using var cyyBuffer = new NativeBuffer<T>((long)d2 * d2);
+        using var cxyBuffer = new NativeBuffer<T>((long)d1 * d2);
+        using var bxBuffer = new NativeBuffer<T>((long)chunk * d1);
+        using var byBuffer = new NativeBuffer<T>((long)chunk * d2);
+        Span<T> cxx = cxxBuffer.Span, cyy = cyyBuffer.Span, cxy = cxyBuffer.Span, bx = bxBuffer.Span, by = byBuffer.Span;
         double traceX = 0, traceY = 0, sumAB = 0, sumAA = 0, sumBB = 0;
         for (int start = 0; start < n; start += chunk)
         {
             int count = Math.Min(chunk, n - start);
             x.CopyShiftedRows<T>(start, count, meanX, bx);
             y.CopyShiftedRows<T>(start, count, meanY, by);
-            Blas.SyrkTransposed<T>(bx.AsSpan(0, count * d1), count, d1, cxx);
-            Blas.SyrkTransposed<T>(by.AsSpan(0, count * d2), count, d2, cyy);
-            Blas.GemmTransposedA<T>(bx.AsSpan(0, count * d1), by.AsSpan(0, count * d2), count, d1, d2, cxy);
+            Blas.SyrkTransposed<T>(bx[..(count * d1)], count, d1, cxx);
+            Blas.SyrkTransposed<T>(by[..(count * d2)], count, d2, cyy);
+            Blas.GemmTransposedA<T>(bx[..(count * d1)], by[..(count * d2)], count, d1, d2, cxy);
             for (int r = 0; r < count; r++)
             {
-                double a = VectorMath.SumOfSquares<T>(bx.AsSpan(r * d1, d1));
-                double b = VectorMath.SumOfSquares<T>(by.AsSpan(r * d2, d2));
+                double a = VectorMath.SumOfSquares<T>(bx.Slice(r * d1, d1));
+                double b = VectorMath.SumOfSquares<T>(by.Slice(r * d2, d2));
                 traceX += a;
                 traceY += b;
                 sumAB += a * b;

@@ -1,3 +1,4 @@
+using Msun.Analysis.Core.LinearAlgebra;
 using Msun.Analysis.Core.Numpy;
 
 namespace Msun.Analysis.Core.Cka;
@@ -130,40 +131,21 @@ public sealed class FeatureMatrix
     /// (row-major). Subtracting in float64 before any product is what keeps a 1e4 offset on float32
     /// data from eating the significant digits of the Gram or covariance.
     /// </summary>
-    internal void CopyShiftedRows<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged
+    internal void CopyShiftedRows<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged, System.Numerics.INumber<T>
     {
         int d = Columns;
         for (int r = 0; r < count; r++)
         {
-            long offset = (long)(start + r) * d;
             Span<T> row = destination.Slice(r * d, d);
-            if (typeof(T) == typeof(double))
-            {
-                var target = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row);
-                if (_single is not null)
-                    for (int c = 0; c < d; c++) target[c] = _single[offset + c] - shift[c];
-                else
-                    for (int c = 0; c < d; c++) target[c] = _double![offset + c] - shift[c];
-            }
-            else if (typeof(T) == typeof(float))
-            {
-                var target = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row);
-                if (_single is not null)
-                    for (int c = 0; c < d; c++) target[c] = (float)(_single[offset + c] - shift[c]);
-                else
-                    for (int c = 0; c < d; c++) target[c] = (float)(_double![offset + c] - shift[c]);
-            }
-            else throw new NotSupportedException($"element type {typeof(T).Name}");
+            if (_single is not null) VectorMath.Subtract<float, T>(_single.AsSpan((start + r) * d, d), shift, row);
+            else VectorMath.Subtract<double, T>(_double!.AsSpan((start + r) * d, d), shift, row);
         }
     }
 
     private void AddRow(int row, double[] sums)
     {
-        long offset = (long)row * Columns;
-        if (_single is not null)
-            for (int c = 0; c < Columns; c++) sums[c] += _single[offset + c];
-        else
-            for (int c = 0; c < Columns; c++) sums[c] += _double![offset + c];
+        if (_single is not null) VectorMath.AddTo<float>(_single.AsSpan(row * Columns, Columns), sums);
+        else VectorMath.AddTo<double>(_double!.AsSpan(row * Columns, Columns), sums);
     }
 
     private static long FirstNonFinite<T>(T[] data) where T : System.Numerics.IFloatingPointIeee754<T>

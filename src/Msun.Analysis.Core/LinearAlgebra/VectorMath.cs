@@ -45,11 +45,85 @@ internal static class VectorMath
             return Dot(d, d);
         }
         double sum = 0;
-        foreach (T value in x)
+        int i = 0;
+        if (typeof(T) == typeof(float) && Vector.IsHardwareAccelerated)
         {
-            double v = double.CreateTruncating(value);
+            var f = MemoryMarshal.Cast<T, float>(x);
+            var acc = Vector<double>.Zero;
+            for (; i + Vector<float>.Count <= f.Length; i += Vector<float>.Count)
+            {
+                Vector.Widen(new Vector<float>(f.Slice(i)), out var low, out var high);
+                acc += low * low + high * high;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < x.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
             sum += v * v;
         }
         return sum;
+    }
+
+    /// <summary>destination = source − shift, element by element, computed in float64.</summary>
+    public static void Subtract<TIn, TOut>(ReadOnlySpan<TIn> source, ReadOnlySpan<double> shift, Span<TOut> destination)
+        where TIn : unmanaged, INumber<TIn> where TOut : unmanaged, INumber<TOut>
+    {
+        int i = 0, n = source.Length, w = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            if (typeof(TIn) == typeof(double) && typeof(TOut) == typeof(double))
+            {
+                var s = MemoryMarshal.Cast<TIn, double>(source);
+                var d = MemoryMarshal.Cast<TOut, double>(destination);
+                for (; i + w <= n; i += w)
+                    (new Vector<double>(s.Slice(i)) - new Vector<double>(shift.Slice(i))).CopyTo(d.Slice(i));
+            }
+            else if (typeof(TIn) == typeof(float))
+            {
+                var s = MemoryMarshal.Cast<TIn, float>(source);
+                for (; i + 2 * w <= n; i += 2 * w)
+                {
+                    Vector.Widen(new Vector<float>(s.Slice(i)), out var low, out var high);
+                    low -= new Vector<double>(shift.Slice(i));
+                    high -= new Vector<double>(shift.Slice(i + w));
+                    if (typeof(TOut) == typeof(double))
+                    {
+                        var d = MemoryMarshal.Cast<TOut, double>(destination);
+                        low.CopyTo(d.Slice(i));
+                        high.CopyTo(d.Slice(i + w));
+                    }
+                    else
+                        Vector.Narrow(low, high).CopyTo(MemoryMarshal.Cast<TOut, float>(destination).Slice(i));
+                }
+            }
+        }
+        for (; i < n; i++) destination[i] = TOut.CreateTruncating(double.CreateTruncating(source[i]) - shift[i]);
+    }
+
+    /// <summary>sums += values, accumulated in float64.</summary>
+    public static void AddTo<T>(ReadOnlySpan<T> values, Span<double> sums) where T : unmanaged, INumber<T>
+    {
+        int i = 0, n = values.Length, w = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                var v = MemoryMarshal.Cast<T, double>(values);
+                for (; i + w <= n; i += w)
+                    (new Vector<double>(sums.Slice(i)) + new Vector<double>(v.Slice(i))).CopyTo(sums.Slice(i));
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                var v = MemoryMarshal.Cast<T, float>(values);
+                for (; i + 2 * w <= n; i += 2 * w)
+                {
+                    Vector.Widen(new Vector<float>(v.Slice(i)), out var low, out var high);
+                    (new Vector<double>(sums.Slice(i)) + low).CopyTo(sums.Slice(i));
+                    (new Vector<double>(sums.Slice(i + w)) + high).CopyTo(sums.Slice(i + w));
+                }
+            }
+        }
+        for (; i < n; i++) sums[i] += double.CreateTruncating(values[i]);
     }
 }

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Torch.Cka;
+using Msun.Analysis.Torch.Data;
+using static TorchSharp.torch;
+
+namespace Msun.Analysis.Cli.Commands;
+
+/// <summary>
+/// <c>msun scale-cka</c>: CKA between images at the reference size and the same images shrunk to each
+/// probe size and enlarged back (the paper's protocol), in pixel space. It is the input end of the
+/// layer-wise study and shows how much each scale changes what a network sees.
+/// </summary>
+internal static class ScaleCkaCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
+        var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
+        var split = new Option<string>("--split") { Description = "Split to draw images from.", DefaultValueFactory = _ => "test" };
+        var images = new Option<int>("--images") { Description = "Images drawn at random (seeded).", DefaultValueFactory = _ => 2000 };
+        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size)." };
+        var probes = new Option<string>("--probes") { Description = "Comma-separated probe sizes, each below the reference.", DefaultValueFactory = _ => "7,14,21" };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size of the minibatch estimators.", DefaultValueFactory = _ => 128 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the image subset.", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
+        var command = new Command("scale-cka", "CKA between images at the reference size and the same images down-and-up resized to each probe size (pixel space).")
+        {
+            dataset, root, split, images, reference, probes, batch, seed, json,
+        };
+        command.SetAction(parse => CliErrors.Run("scale-cka", () => Run(
+            parse.GetValue(dataset)!, parse.GetValue(root), parse.GetValue(split)!, parse.GetValue(images), parse.GetValue(reference),
+            parse.GetValue(probes)!, parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(string datasetName, string? root, string split, int count, int? referenceOption, string probeList,
+        int batchSize, int seed, bool json)
+    {
+        if (count < 4) throw new ArgumentException($"--images {count}: at least 4 images are needed (debiased CKA).");
+        if (batchSize < 4) throw new ArgumentException($"--batch-size {batchSize}: minibatch CKA needs batches of at least 4.");
+        int[] probes = ParseSizes(probeList, "--probes");
+        var watch = Stopwatch.StartNew();
+        var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
+        var data = DatasetLoader.Load(manifest, split, root);
+        int reference = referenceOption ?? data.Height;
+        if (reference != data.Height || data.Height != data.Width)
+            throw new ArgumentException($"--reference {reference}: {datasetName} images are {data.Height}×{data.Width}; this command compares at the native size.");
+        foreach (int p in probes)
+            if (p >= reference) throw new ArgumentException($"--probes: {p} is not smaller than the reference size {reference}.");
+        if (count > data.Count) throw new ArgumentException($"--images {count}: the {split} split has {data.Count} images.");
+        if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
+
+        int[] indices = SeededSplits.RandomSubset(data.Count, count, seed);
+        using var scope = NewDisposeScope();
+        var (pixels, _) = data.GetBatch(indices, CPU);
+        var referenceFeatures = TensorCka.ToFeatureMatrix(pixels, $"{reference}px");
+        var rows = new List<Row>();
+        foreach (int probe in probes)
+        {
+            var resize = new MultiScaleResize(new MultiScaleResizeOptions(reference, probe));
+            var probeFeatures = TensorCka.ToFeatureMatrix(resize.Apply(pixels), $"{probe}px");
+            var ragged = RaggedBatchPolicy.DropFinal;
+            rows.Add(new Row(probe, resize.Describe(),
+                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures),
+                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures, new CkaOptions(Estimator: HsicEstimator.Unbiased)),
+                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Linear, ragged),
+                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Rbf(0.5), ragged)));
+        }
+
+        if (json) Console.WriteLine(ToJson(datasetName, split, data.Provenance.Describe(), reference, count, seed, batchSize, rows));
+        else
+        {
+            Console.WriteLine($"{datasetName} ({split}), {count} images (seed {seed}), reference {reference} px, pixel-space CKA(reference, probe):");
+            Console.WriteLine($"{"probe",6} {"linear",9} {"debiased",9} {"minibatch",10} {"rbf mb",9}");
+            foreach (var r in rows)
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{r.Probe,6} {Show(r.Linear),9} {Show(r.Debiased),9} {Show(r.Minibatch),10} {Show(r.RbfMinibatch),9}"));
+            Console.WriteLine($"linear: biased HSIC, {rows[0].Linear.Form} form; debiased: unbiased HSIC; minibatch: unbiased HSIC averaged over batches of {batchSize}"
+                + (rows[0].Minibatch.Note is { } note ? $"; {note.TrimEnd('.')}" : "") + "; rbf mb: the same with RBF, sigma = 0.5 x median distance per batch.");
+            Console.WriteLine($"resize: {rows[0].Transform.Replace($"down to {rows[0].Probe}", "down to the probe", StringComparison.Ordinal)}; {watch.Elapsed.TotalSeconds:F1} s");
+        }
+        return 0;
+    }
+
+    private sealed record Row(int Probe, string Transform, CkaResult Linear, CkaResult Debiased, CkaResult Minibatch, CkaResult RbfMinibatch);
+
+    internal static int[] ParseSizes(string text, string option)
+    {
+        var sizes = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1)
+                throw new ArgumentException($"{option}: '{part}' is not a positive whole number of pixels.");
+            if (sizes.Contains(size)) throw new ArgumentException($"{option}: {size} is listed twice.");
+            sizes.Add(size);
+        }
+        if (sizes.Count == 0) throw new ArgumentException($"{option} is empty.");
+        return [.. sizes];
+    }
+
+    private static string Show(CkaResult r) => r.IsDefined ? r.Value.ToString("F4", CultureInfo.InvariantCulture) : "undef";
+
+    private static string ToJson(string dataset, string split, string provenance, int reference, int count, int seed, int batchSize, List<Row> rows)
+    {
+        static object? Value(CkaResult r) => r.IsDefined ? r.Value : null;
+        var document = new
+        {
+            dataset,
+            split,
+            data = provenance,
+            reference,
+            images = count,
+            seed,
+            batch_size = batchSize,
+            probes = rows.Select(r => new
+            {
+                probe = r.Probe,
+                transform = r.Transform,
+                linear = Value(r.Linear),
+                debiased = Value(r.Debiased),
+                minibatch = Value(r.Minibatch),
+                rbf_minibatch = Value(r.RbfMinibatch),
+                minibatch_note = r.Minibatch.Note,
+            }),
+        };
+        return JsonSerializer.Serialize(document);
+    }
+}
