@@ -152,7 +152,7 @@ public class TrainerTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("vgg16-bn-small", TrainingMethod.Vanilla, 7, "backbone resnet18-small (checkpoint) vs vgg16-bn-small")]
+    [InlineData("densenet-small", TrainingMethod.Vanilla, 7, "backbone resnet18-small (checkpoint) vs densenet-small")]
     [InlineData("resnet18-small", TrainingMethod.Mst, 7, "method vanilla (checkpoint) vs mst")]
     [InlineData("resnet18-small", TrainingMethod.Vanilla, 8, "seed 7 (checkpoint) vs 8")]
     public void ACheckpointOfAnotherRunIsRefusedWithTheDifferences(string backbone, TrainingMethod method, int seed, string expected)
