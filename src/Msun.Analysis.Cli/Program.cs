@@ -6,5 +6,6 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     CkaCommand.Create(),
     ScaleCkaCommand.Create(),
     TrainCommand.Create(),
+    MacsCommand.Create(),
 };
 return root.Parse(args).Invoke();
