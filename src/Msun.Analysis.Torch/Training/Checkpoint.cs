@@ -249,6 +249,32 @@ public static class Checkpoint
         });
     }
 
+    /// <summary>
+    /// Loads only the weights (parameters and BatchNorm buffers) of the checkpoint in <paramref name="directory"/> into
+    /// <paramref name="model"/>, strictly: for analysis of a trained model, where the optimiser and the generator state
+    /// do not matter. The model must have the checkpoint's architecture (see <see cref="CheckpointState.Options"/>).
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is unreadable or its tensors do not fit the model.</exception>
+    public static void LoadModel(string directory, nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var path = PathIn(directory);
+        WithArchive(path, zip =>
+        {
+            try
+            {
+                using var s = new MemoryStream(ReadEntry(zip, ModelEntry, path));
+                model.load(s, strict: true);
+            }
+            catch (Exception ex) when (ex is not CheckpointException)
+            {
+                throw new CheckpointException($"{path}: its weights do not fit this model or are damaged: {ex.Message}", ex);
+            }
+
+            return 0;
+        });
+    }
+
     private static T WithArchive<T>(string path, Func<ZipArchive, T> read)
     {
         if (!File.Exists(path))
