@@ -109,6 +109,13 @@ internal static class StudyScalesCommand
             referenceSize, probeSizes, r.Images, r.Repeats, r.Seed, estimator, r.BatchSize, r.SigmaFraction,
             r.Activations == "spatial-mean" ? ActivationPolicy.SpatialMean : ActivationPolicy.Flatten,
             blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device);
+        if (estimator == StudyEstimator.Streaming)
+        {
+            long bytes = ScaleStudy.StreamingMemoryBytes(spec, blockList ?? spec.StageNames, options);
+            if (bytes > options.StreamingMemoryLimitBytes)
+                throw new ArgumentException(FormattableString.Invariant(
+                    $"--estimator streaming with --activations {r.Activations} would hold {bytes / 1e9:0.##} GB of float64 moments for {spec.Name} at {referenceSize} px (about 3·d² numbers per block and probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use --activations spatial-mean, fewer --blocks, or --estimator minibatch."));
+        }
         if (options.Device != "cpu" && !torch.cuda.is_available())
             throw new ArgumentException($"--device {r.Device}: torch.cuda.is_available() is false on this machine.");
         if (r.Threads is int t) torch.set_num_threads(t);

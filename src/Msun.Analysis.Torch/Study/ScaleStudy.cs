@@ -3,6 +3,7 @@ using System.Globalization;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
 using TorchSharp;
@@ -91,10 +92,10 @@ public static class ScaleStudy
             throw new ArgumentException($"the reference size {options.ReferenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.", nameof(options));
         if (options.Estimator == StudyEstimator.Streaming)
         {
-            long bytes = StreamingBytes(model, blocks, options);
+            long bytes = StreamingMemoryBytes(spec, blocks.Select(b => b.Name).ToArray(), options);
             if (bytes > options.StreamingMemoryLimitBytes)
             {
-                var widest = blocks.Select(b => (b.Name, D: Features(model, b, options))).MaxBy(b => b.D);
+                var widest = blocks.Select(b => (b.Name, D: Features(spec, b.Index - 1, options))).MaxBy(b => b.D);
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"the streaming estimator would hold {bytes / 1e9:0.##} GB of float64 moments ({options.Activations} activations; block {widest.Name} has {widest.D} features, and each block needs about 3·d² numbers per probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use spatial-mean activations, fewer blocks, or the minibatch estimator."),
                     nameof(options));
@@ -299,16 +300,24 @@ public static class ScaleStudy
         return Cka.TensorCka.ToFeatureMatrix(x, name);
     }
 
-    private static long Features(StudyModel model, ProfileBlock block, ScaleStudyOptions options)
+    private static long Features(BackboneSpec spec, int stage, ScaleStudyOptions options)
     {
-        var shape = model.Spec.Stages[block.Index - 1].OutputShape(options.ReferenceSize, options.ReferenceSize);
+        var shape = spec.Stages[stage].OutputShape(options.ReferenceSize, options.ReferenceSize);
         return options.Activations == ActivationPolicy.Flatten ? shape.Elements : shape.Channels;
     }
 
-    /// <summary>float64 numbers the streaming accumulators hold: per (reference block, probe block) pair d₁² + d₂² + d₁d₂ (+ O(d)), per probe.</summary>
-    private static long StreamingBytes(StudyModel model, IReadOnlyList<ProfileBlock> blocks, ScaleStudyOptions options)
+    /// <summary>
+    /// Bytes of float64 moments the streaming estimator would hold for these blocks (stage names of
+    /// <paramref name="spec"/>): per (reference block, probe block) pair about d₁² + d₂² + d₁d₂ numbers, for every
+    /// probe's diagonal and, at the grid probe, for every pair. Flat in the images, quadratic in the features.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that is not a stage of <paramref name="spec"/>.</exception>
+    public static long StreamingMemoryBytes(BackboneSpec spec, IReadOnlyList<string> blocks, ScaleStudyOptions options)
     {
-        var d = blocks.Select(b => (double)Features(model, b, options)).ToArray();
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(options);
+        var d = blocks.Select(b => (double)Features(spec, spec.StageIndex(b), options)).ToArray();
         double diagonal = d.Sum(x => 3 * x * x);
         double grid = d.Sum(x => d.Sum(y => x * x + y * y + x * y));
         double numbers = diagonal * options.Probes.Count + (options.GridProbe is null ? 0 : grid - diagonal);
