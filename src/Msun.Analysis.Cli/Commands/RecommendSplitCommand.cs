@@ -52,13 +52,6 @@ internal static class RecommendSplitCommand
 
     private static int Run(string path, string threshold, string probes, string uncertainty, double z, int headBlocks, string boundary, double minContrast)
     {
-        var profilePath = Directory.Exists(path) ? Path.Combine(path, ScaleStudyResult.ProfileJson) : path;
-        if (!File.Exists(profilePath))
-            throw new FileNotFoundException(Directory.Exists(path)
-                ? $"{Path.GetFullPath(path)} holds no {ScaleStudyResult.ProfileJson}; run msun study-scales --out {path} first."
-                : $"{Path.GetFullPath(path)}: no such file or folder.", profilePath);
-        profilePath = Path.GetFullPath(profilePath);
-
         ThresholdRule rule = ThresholdRule.Midpoint;
         double fixedThreshold = 0.8;
         if (threshold != "auto")
@@ -73,6 +66,13 @@ internal static class RecommendSplitCommand
             throw new ArgumentException($"--head-blocks {headBlocks}: must be zero or positive.");
         if (!(minContrast >= 0 && minContrast <= 1))
             throw new ArgumentException(FormattableString.Invariant($"--min-contrast {minContrast}: must lie in [0, 1]."));
+
+        var profilePath = Directory.Exists(path) ? Path.Combine(path, ScaleStudyResult.ProfileJson) : path;
+        if (!File.Exists(profilePath))
+            throw new FileNotFoundException(Directory.Exists(path)
+                ? $"{Path.GetFullPath(path)} holds no {ScaleStudyResult.ProfileJson}; run msun study-scales --out {path} first."
+                : $"{Path.GetFullPath(path)}: no such file or folder.", profilePath);
+        profilePath = Path.GetFullPath(profilePath);
 
         var options = new SplitRuleOptions(
             rule, fixedThreshold, minContrast,
