@@ -48,7 +48,7 @@ internal static class StudyScalesCommand
         var gridProbe = new Option<int?>("--grid-probe") { Description = "Also write the block x block grid (grid.json, grid.csv) at this probe size." };
         var seed = new Option<int>("--seed") { Description = "Seed of the subsets, the resampling and a fresh initialisation.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice)." };
+        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice). On a busy machine 1 avoids torch's threads spinning against the CKA's BLAS threads." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for the profile files.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace study files already in --out." };
 
