@@ -1,6 +1,7 @@
 using Msun.Analysis.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- [linear-cka] [--sizes 10000x2048,5000x4096] [--repeats 3]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--batches 60] [--warmup 5] [--batch-size 128] [--threads N]
 string suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "linear-cka";
 string Option(string name, string fallback)
 {
@@ -15,7 +16,14 @@ switch (suite)
             Option("--sizes", "10000x2048,5000x4096"),
             int.Parse(Option("--repeats", "3"), System.Globalization.CultureInfo.InvariantCulture),
             Option("--python", "/usr/bin/python3"));
+    case "training":
+        return TrainingBenchmark.Run(
+            int.Parse(Option("--batches", "60"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Option("--warmup", "5"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Option("--batch-size", "128"), System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Option("--threads", "0"), System.Globalization.CultureInfo.InvariantCulture),
+            Option("--python", "/usr/bin/python3"));
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, training");
         return 2;
 }
