@@ -5,6 +5,7 @@ using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Cli.Commands;
 

@@ -9,7 +9,7 @@ using Msun.Analysis.Torch.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 using CoreCka = Msun.Analysis.Core.Cka.Cka;
-using DataRandom = Msun.Analysis.Torch.Data.SeededRandom;
+using DataRandom = Msun.Analysis.Core.Statistics.SeededRandom;
 
 namespace Msun.Analysis.Torch.Study;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Study;
 

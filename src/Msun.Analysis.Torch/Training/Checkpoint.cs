@@ -5,6 +5,8 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Training;
 

@@ -4,6 +4,8 @@ using Msun.Analysis.Torch.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -258,7 +260,7 @@ public sealed class Trainer : IDisposable
         var order = new int[train.Count];
         for (var i = 0; i < order.Length; i++)
             order[i] = i;
-        new SeededRandom(SeededRandom.DeriveSeed(dataOrderSeed, (ulong)epoch)).Shuffle(order);
+        SeededRandom.ForStream(dataOrderSeed, (ulong)epoch).Shuffle(order);
 
         double lossSum = 0;
         long correct = 0;
