@@ -6,6 +6,7 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     CkaCommand.Create(),
     ScaleCkaCommand.Create(),
     TrainCommand.Create(),
+    EvaluateCommand.Create(),
     StudyScalesCommand.Create(),
     RecommendSplitCommand.Create(),
     MacsCommand.Create(),

@@ -9,6 +9,8 @@ using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
+using Msun.Analysis.Torch;
+
 namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
@@ -87,7 +89,7 @@ internal static class StudyScalesCommand
         int referenceSize = r.Reference ?? state?.Options.ReferenceSize ?? native;
         var probeSizes = r.Probes is null
             ? DefaultProbes(referenceSize)
-            : ScaleCkaCommand.ParseSizes(r.Probes, "--probes");
+            : CliParsing.Sizes(r.Probes, "--probes");
         foreach (int p in probeSizes)
             if (p >= referenceSize)
                 throw new ArgumentException($"--probes: {p} is not smaller than the reference size {referenceSize}; the study compares the reference with smaller scales.");
@@ -116,8 +118,7 @@ internal static class StudyScalesCommand
                 throw new ArgumentException(FormattableString.Invariant(
                     $"--estimator streaming with --activations {r.Activations} would hold {bytes / 1e9:0.##} GB of float64 moments for {spec.Name} at {referenceSize} px (about 3·d² numbers per block and probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use --activations spatial-mean, fewer --blocks, or --estimator minibatch."));
         }
-        if (options.Device != "cpu" && !torch.cuda.is_available())
-            throw new ArgumentException($"--device {r.Device}: torch.cuda.is_available() is false on this machine.");
+        TorchDevices.Resolve(options.Device);
         if (r.Threads is int t) torch.set_num_threads(t);
 
         var data = DatasetLoader.Load(manifest, r.Split, r.Root);

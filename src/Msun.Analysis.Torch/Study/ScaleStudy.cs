@@ -124,9 +124,7 @@ public static class ScaleStudy
     {
         var blocks = Check(model, data, options);
         var watch = Stopwatch.StartNew();
-        var device = torch.device(options.Device);
-        if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
-            throw new ArgumentException($"device {options.Device} was asked for, but torch.cuda.is_available() is false on this machine.", nameof(options));
+        var device = TorchDevices.Resolve(options.Device);
         var net = model.Model;
         net.to(device);
         var modes = net.named_modules().Select(p => (p.module, p.module.training)).Prepend((net, net.training)).ToArray();

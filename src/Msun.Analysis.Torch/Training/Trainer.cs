@@ -86,7 +86,7 @@ public sealed class Trainer : IDisposable
         Options = options;
         var spec = BackboneRegistry.Get(options.Backbone);
         CheckData(options, spec, train, test);
-        device = ResolveDevice(options.Device);
+        device = TorchDevices.Resolve(options.Device);
 
         var seed = unchecked((ulong)options.Seed);
         this.train = options.TrainSubset is int nTrain
@@ -339,23 +339,6 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"A training subset of {n} exceeds the {train.Count} training images.", nameof(options));
         if (options.TestSubset is int m && m > test.Count)
             throw new ArgumentException($"A test subset of {m} exceeds the {test.Count} test images.", nameof(options));
-    }
-
-    private static Device ResolveDevice(string name)
-    {
-        if (name.StartsWith("cuda", StringComparison.Ordinal))
-        {
-            if (!torch.cuda.is_available())
-                throw new ArgumentException(
-                    $"Device '{name}' was asked for, but CUDA is not available (torch.cuda.is_available() is false): this build or machine has "
-                    + "no CUDA libtorch or GPU. Use --device cpu, or build with -p:TorchBackend=cuda on a machine with a GPU.");
-            var device = torch.device(name);
-            if (device.index >= torch.cuda.device_count())
-                throw new ArgumentException($"Device '{name}' does not exist: {torch.cuda.device_count()} CUDA device(s) found.");
-            return device;
-        }
-
-        return torch.CPU;
     }
 
     private static FileStream PrepareFolder(string directory)
