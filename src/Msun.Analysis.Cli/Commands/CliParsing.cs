@@ -1,4 +1,6 @@
 using System.Globalization;
+using Msun.Analysis.Torch;
+using static TorchSharp.torch;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -20,5 +22,18 @@ internal static class CliParsing
             sizes.Add(size);
         }
         return [.. sizes];
+    }
+
+    /// <summary>The --device value as a TorchSharp device; the error names the option.</summary>
+    public static Device Device(string value)
+    {
+        try
+        {
+            return TorchDevices.Resolve(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--device {value}: {e.Message}", e);
+        }
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Collections.Immutable;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
-using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Study;
@@ -48,7 +47,7 @@ internal static class EvaluateCommand
     {
         if (images is < 1) throw new ArgumentException($"--images {images}: must be a positive number.");
         if (batchSize < 1) throw new ArgumentException($"--batch-size {batchSize}: must be a positive number.");
-        var device = TorchDevices.Resolve(deviceName);
+        var device = CliParsing.Device(deviceName);
         if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file, not a folder.");
         var existing = Outputs.Where(f => File.Exists(Path.Combine(output.FullName, f))).ToArray();
         if (existing.Length > 0 && !force)

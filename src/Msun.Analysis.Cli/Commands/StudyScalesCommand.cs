@@ -9,7 +9,6 @@ using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
-using Msun.Analysis.Torch;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -118,7 +117,7 @@ internal static class StudyScalesCommand
                 throw new ArgumentException(FormattableString.Invariant(
                     $"--estimator streaming with --activations {r.Activations} would hold {bytes / 1e9:0.##} GB of float64 moments for {spec.Name} at {referenceSize} px (about 3·d² numbers per block and probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use --activations spatial-mean, fewer --blocks, or --estimator minibatch."));
         }
-        TorchDevices.Resolve(options.Device);
+        CliParsing.Device(options.Device);
         if (r.Threads is int t) torch.set_num_threads(t);
 
         var data = DatasetLoader.Load(manifest, r.Split, r.Root);

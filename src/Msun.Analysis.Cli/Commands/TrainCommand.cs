@@ -8,7 +8,6 @@ using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
-using Msun.Analysis.Torch;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -161,7 +160,7 @@ internal static class TrainCommand
             throw new ArgumentException(FormattableString.Invariant($"--weight-decay {wd}: must be zero or positive."));
         if (r.Warmup is int w && w < 0)
             throw new ArgumentException($"--warmup-epochs {w}: must be zero or positive.");
-        if (r.Device is string d) TorchDevices.Resolve(d);
+        if (r.Device is string d) CliParsing.Device(d);
     }
 
     private static void Positive(string name, int? value)
