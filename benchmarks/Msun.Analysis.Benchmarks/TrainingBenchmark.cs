@@ -61,7 +61,7 @@ internal static class TrainingBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"ratio ours / PyTorch: {ours.ImagesPerSecond / peer.ImagesPerSecond:F3} over all timed batches, {ours.MedianImagesPerSecond / peer.MedianImagesPerSecond:F3} by median batch (target >= 0.9)"));
         Console.WriteLine("median: batch size / median batch time, robust to bursts of load from other processes; epoch(60k) uses images/s.");
-        Console.WriteLine("peak memory: ours = Process.PeakWorkingSet64 (includes both Fashion-MNIST splits, 55 MB); PyTorch = ru_maxrss.");
+        Console.WriteLine("peak memory: ours = Process.PeakWorkingSet64 (includes both Fashion-MNIST splits, 55 MB); PyTorch = its VmHWM (its ru_maxrss would include this parent's peak, which Linux carries across fork+exec).");
         if (ours.Parameters != peer.Parameters)
         {
             Console.Error.WriteLine($"the two networks differ: {ours.Parameters} vs {peer.Parameters} parameters");

@@ -71,6 +71,16 @@ class SmallResNet18(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+def peak_rss_mb():
+    """This process's own peak RSS (VmHWM). ru_maxrss is not used: Linux keeps it across execve, so a peer
+    started by a big parent reports the parent's peak at fork time instead of its own."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def read_idx(path, header):
     with gzip.open(path, "rb") as f:
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
@@ -148,7 +158,8 @@ def main():
         "batch_size": batch,
         "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in params),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "torch": torch.__version__,
     }))
 
