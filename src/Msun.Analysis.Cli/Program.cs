@@ -6,5 +6,9 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     CkaCommand.Create(),
     ScaleCkaCommand.Create(),
     TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    StudyScalesCommand.Create(),
+    RecommendSplitCommand.Create(),
+    MacsCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -8,6 +8,8 @@ using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
+using Msun.Analysis.Torch;
+
 namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
@@ -83,7 +85,7 @@ internal static class TrainCommand
         var train = DatasetLoader.Load(manifest, "train", r.Root);
         var test = DatasetLoader.Load(manifest, "test", r.Root);
         var referenceSize = r.Reference ?? saved?.ReferenceSize ?? train.Height;
-        IReadOnlyList<int>? scaleList = r.Scales is not null ? ParseSizes(r.Scales) : saved?.Scales is { Count: > 0 } s ? s : null;
+        IReadOnlyList<int>? scaleList = r.Scales is not null ? CliParsing.Sizes(r.Scales, "--scales") : saved?.Scales is { Count: > 0 } s ? s : null;
         if (method == TrainingMethod.Vanilla && r.Scales is not null)
             throw new ArgumentException("--scales applies to --method mst only.");
         if (scaleList is not null && scaleList.FirstOrDefault(x => x >= referenceSize) is var tooBig and > 0)
@@ -159,27 +161,13 @@ internal static class TrainCommand
             throw new ArgumentException(FormattableString.Invariant($"--weight-decay {wd}: must be zero or positive."));
         if (r.Warmup is int w && w < 0)
             throw new ArgumentException($"--warmup-epochs {w}: must be zero or positive.");
-        if (r.Device is string d && !(d == "cpu" || d == "cuda" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var i) && i >= 0)))
-            throw new ArgumentException($"--device {d}: expected cpu, cuda or cuda:N.");
+        if (r.Device is string d) TorchDevices.Resolve(d);
     }
 
     private static void Positive(string name, int? value)
     {
         if (value is int v && v < 1)
             throw new ArgumentException($"{name} {v}: must be a positive number.");
-    }
-
-    private static int[] ParseSizes(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var sizes = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
-                throw new ArgumentException($"--scales '{text}': '{parts[i]}' is not a positive whole number.");
-        }
-
-        return sizes;
     }
 
     private static string Format(TimeSpan t) =>

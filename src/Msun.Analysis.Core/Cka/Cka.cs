@@ -89,27 +89,12 @@ public static class Cka
 
     private static CkaResult Result(
         FeatureMatrix x, FeatureMatrix y, CkaOptions options, string form,
-        double xy, double xx, double yy, double? sigmaX = null, double? sigmaY = null)
-    {
-        var (value, reason) = CkaResult.Ratio(xy, xx, yy, x.Name, y.Name);
-        return new CkaResult
+        double xy, double xx, double yy, double? sigmaX = null, double? sigmaY = null) =>
+        CkaResult.FromHsic(xy, xx, yy, x.Name, y.Name, options.Kernel.Name, options.Estimator, form, x.Rows, x.Columns, y.Columns) with
         {
-            Value = value,
-            UndefinedReason = reason,
-            HsicXY = xy,
-            HsicXX = xx,
-            HsicYY = yy,
-            Kernel = options.Kernel.Name,
             SigmaRule = (options.Kernel as RbfKernel)?.Sigma.Describe(),
             SigmaX = sigmaX,
             SigmaY = sigmaY,
-            Estimator = options.Estimator,
-            Form = form,
             Precision = options.Precision,
-            N = x.Rows,
-            DX = x.Columns,
-            DY = y.Columns,
-            Blas = Blas.Backend,
         };
-    }
 }

@@ -69,6 +69,27 @@ public sealed record CkaResult
     /// <summary>The BLAS backend that ran the products.</summary>
     public BlasBackend Blas { get; init; } = LinearAlgebra.Blas.Backend;
 
+    /// <summary>A result from its three HSIC terms; the caller adds what else it knows with <c>with</c>.</summary>
+    internal static CkaResult FromHsic(double xy, double xx, double yy, string nameX, string nameY,
+        string kernel, HsicEstimator estimator, string form, long n, int dx, int dy)
+    {
+        var (value, reason) = Ratio(xy, xx, yy, nameX, nameY);
+        return new CkaResult
+        {
+            Value = value,
+            UndefinedReason = reason,
+            HsicXY = xy,
+            HsicXX = xx,
+            HsicYY = yy,
+            Kernel = kernel,
+            Estimator = estimator,
+            Form = form,
+            N = n,
+            DX = dx,
+            DY = dy,
+        };
+    }
+
     /// <summary>
     /// Forms CKA from its three HSIC terms. A self-HSIC that is not positive leaves CKA undefined:
     /// biased self-HSIC is 0 only for a constant input; unbiased self-HSIC is a squared norm of the U-centred

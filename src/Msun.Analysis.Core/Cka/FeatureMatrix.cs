@@ -127,6 +127,34 @@ public sealed class FeatureMatrix
     }
 
     /// <summary>
+    /// A copy holding rows <paramref name="indices"/>[0], [1], … in that order; repeats are allowed (a
+    /// bootstrap resample) and so is any order (a permutation). Same element type as this matrix.
+    /// </summary>
+    /// <exception cref="ArgumentException">No indices, or an index outside 0 .. Rows − 1 (named with its position).</exception>
+    public FeatureMatrix SelectRows(int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (indices.Length == 0)
+            throw new ArgumentException($"selecting rows of {Name} ({Shape}) needs at least one index.", nameof(indices));
+        for (int i = 0; i < indices.Length; i++)
+            if ((uint)indices[i] >= (uint)Rows)
+                throw new ArgumentException($"index {i} is row {indices[i]}, outside {Name} ({Shape}).", nameof(indices));
+        int d = Columns;
+        string name = $"{Name}[{indices.Length} selected rows]";
+        if (_single is not null)
+        {
+            var copy = new float[(long)indices.Length * d];
+            for (int i = 0; i < indices.Length; i++)
+                _single.AsSpan(indices[i] * d, d).CopyTo(copy.AsSpan(i * d, d));
+            return FromRowMajor(name, copy, indices.Length, d);
+        }
+        var values = new double[(long)indices.Length * d];
+        for (int i = 0; i < indices.Length; i++)
+            _double!.AsSpan(indices[i] * d, d).CopyTo(values.AsSpan(i * d, d));
+        return FromRowMajor(name, values, indices.Length, d);
+    }
+
+    /// <summary>
     /// Writes rows start..start+count−1 minus <paramref name="shift"/> into <paramref name="destination"/>
     /// (row-major). Subtracting in float64 before any product is what keeps a 1e4 offset on float32
     /// data from eating the significant digits of the Gram or covariance.

@@ -117,21 +117,7 @@ public sealed class LinearCkaAccumulator
             _n, VectorMath.SumOfSquares<double>(_cuv), VectorMath.SumOfSquares<double>(_x.Cross), VectorMath.SumOfSquares<double>(_y.Cross),
             _x.SumSq, _y.SumSq, _spq, _x.SumSqSq, _y.SumSqSq);
         var (xy, xx, yy) = moments.Hsic(estimator);
-        var (value, reason) = CkaResult.Ratio(xy, xx, yy, _nameX, _nameY);
-        return new CkaResult
-        {
-            Value = value,
-            UndefinedReason = reason,
-            HsicXY = xy,
-            HsicXX = xx,
-            HsicYY = yy,
-            Kernel = CkaKernel.Linear.Name,
-            Estimator = estimator,
-            Form = "streaming",
-            N = _n,
-            DX = _x.D,
-            DY = _y.D,
-        };
+        return CkaResult.FromHsic(xy, xx, yy, _nameX, _nameY, CkaKernel.Linear.Name, estimator, "streaming", _n, _x.D, _y.D);
     }
 
     /// <summary>

@@ -135,22 +135,16 @@ public sealed class MinibatchCka
             grid.Add([x.SliceRows(start, count)], [y.SliceRows(start, count)]);
         }
         var result = grid.Result();
-        return new CkaResult
+        int batches = grid._batches;
+        return CkaResult.FromHsic(grid._hsic[0, 0] / batches, grid._rowSelf[0] / batches, grid._columnSelf[0] / batches,
+            x.Name, y.Name, grid._kernel.Name, HsicEstimator.Unbiased, "minibatch", (long)batches * grid._batchSize, x.Columns, y.Columns) with
         {
+            // A bandwidth problem in some batch makes the grid entry undefined even when the ratio exists.
             Value = result.Values[0, 0],
             UndefinedReason = result.UndefinedReasons[0, 0],
-            HsicXY = grid._hsic[0, 0] / grid._batches,
-            HsicXX = grid._rowSelf[0] / grid._batches,
-            HsicYY = grid._columnSelf[0] / grid._batches,
-            Kernel = grid._kernel.Name,
-            SigmaRule = (grid._kernel as RbfKernel)?.Sigma.Describe() + (grid._kernel is RbfKernel ? ", per batch" : ""),
-            Estimator = HsicEstimator.Unbiased,
-            Form = "minibatch",
-            N = (long)grid._batches * grid._batchSize,
-            DX = x.Columns,
-            DY = y.Columns,
+            SigmaRule = grid._kernel is RbfKernel rbf ? rbf.Sigma.Describe() + ", per batch" : null,
             BatchSize = grid._batchSize,
-            Batches = grid._batches,
+            Batches = batches,
             Note = result.Note,
         };
     }

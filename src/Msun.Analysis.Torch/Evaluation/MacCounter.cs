@@ -1,3 +1,4 @@
+using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Backbones;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,18 +24,6 @@ public sealed record MacReport(IReadOnlyList<long> InputShape, IReadOnlyList<Lay
 
     /// <summary>Total non-MAC operations per image (BatchNorm elements, pooling window elements).</summary>
     public long TotalOtherOps { get; } = Layers.Sum(l => l.OtherOps);
-}
-
-/// <summary>One row of a MAC table: a backbone at one square input size.</summary>
-/// <param name="Backbone">Registry name.</param>
-/// <param name="InputSize">Square input size.</param>
-/// <param name="Parameters">Number of trainable and frozen parameters (buffers excluded).</param>
-/// <param name="Macs">Multiply-accumulates per image (see <see cref="MacCounter"/> for what counts).</param>
-/// <param name="OtherOps">Non-MAC operations per image.</param>
-public sealed record MacTableRow(string Backbone, int InputSize, long Parameters, long Macs, long OtherOps)
-{
-    /// <summary><see cref="Macs"/> in units of 10⁹, as papers print them.</summary>
-    public double GigaMacs => Macs / 1e9;
 }
 
 /// <summary>
@@ -120,7 +109,7 @@ public static class MacCounter
         return new MacReport(inputShape, rows);
     }
 
-    /// <summary>MACs of every given backbone (default channels and classes) at every square input size, one row per pair.</summary>
+    /// <summary>MACs of every given backbone (default channels and classes) at every square input size, one row per pair (test size = input size).</summary>
     /// <remarks>Creating each backbone draws from torch's global generator; the counts do not depend on the weights.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">A size is below a backbone's <see cref="BackboneSpec.MinimumInputSize"/>.</exception>
     public static IReadOnlyList<MacTableRow> Table(IEnumerable<BackboneSpec> backbones, IEnumerable<int> inputSizes)
@@ -145,7 +134,7 @@ public static class MacCounter
             foreach (var size in sizes)
             {
                 var report = Count(model, 1, spec.InChannels, size, size);
-                rows.Add(new MacTableRow(spec.Name, size, parameters, report.TotalMacs, report.TotalOtherOps));
+                rows.Add(MacTableRow.ForBackbone(spec.Name, size, parameters, report.TotalMacs, report.TotalOtherOps));
             }
         }
 

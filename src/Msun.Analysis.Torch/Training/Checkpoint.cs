@@ -5,6 +5,8 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -243,6 +245,32 @@ public static class Checkpoint
             catch (Exception ex) when (ex is not CheckpointException)
             {
                 throw new CheckpointException($"{path}: its tensors do not fit this model or are damaged: {ex.Message}", ex);
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Loads only the weights (parameters and BatchNorm buffers) of the checkpoint in <paramref name="directory"/> into
+    /// <paramref name="model"/>, strictly: for analysis of a trained model, where the optimiser and the generator state
+    /// do not matter. The model must have the checkpoint's architecture (see <see cref="CheckpointState.Options"/>).
+    /// </summary>
+    /// <exception cref="CheckpointException">The checkpoint is unreadable or its tensors do not fit the model.</exception>
+    public static void LoadModel(string directory, nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var path = PathIn(directory);
+        WithArchive(path, zip =>
+        {
+            try
+            {
+                using var s = new MemoryStream(ReadEntry(zip, ModelEntry, path));
+                model.load(s, strict: true);
+            }
+            catch (Exception ex) when (ex is not CheckpointException)
+            {
+                throw new CheckpointException($"{path}: its weights do not fit this model or are damaged: {ex.Message}", ex);
             }
 
             return 0;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Training;
 

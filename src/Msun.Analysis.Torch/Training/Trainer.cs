@@ -4,6 +4,8 @@ using Msun.Analysis.Torch.Data;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -84,7 +86,7 @@ public sealed class Trainer : IDisposable
         Options = options;
         var spec = BackboneRegistry.Get(options.Backbone);
         CheckData(options, spec, train, test);
-        device = ResolveDevice(options.Device);
+        device = TorchDevices.Resolve(options.Device);
 
         var seed = unchecked((ulong)options.Seed);
         this.train = options.TrainSubset is int nTrain
@@ -258,7 +260,7 @@ public sealed class Trainer : IDisposable
         var order = new int[train.Count];
         for (var i = 0; i < order.Length; i++)
             order[i] = i;
-        new SeededRandom(SeededRandom.DeriveSeed(dataOrderSeed, (ulong)epoch)).Shuffle(order);
+        SeededRandom.ForStream(dataOrderSeed, (ulong)epoch).Shuffle(order);
 
         double lossSum = 0;
         long correct = 0;
@@ -337,23 +339,6 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"A training subset of {n} exceeds the {train.Count} training images.", nameof(options));
         if (options.TestSubset is int m && m > test.Count)
             throw new ArgumentException($"A test subset of {m} exceeds the {test.Count} test images.", nameof(options));
-    }
-
-    private static Device ResolveDevice(string name)
-    {
-        if (name.StartsWith("cuda", StringComparison.Ordinal))
-        {
-            if (!torch.cuda.is_available())
-                throw new ArgumentException(
-                    $"Device '{name}' was asked for, but CUDA is not available (torch.cuda.is_available() is false): this build or machine has "
-                    + "no CUDA libtorch or GPU. Use --device cpu, or build with -p:TorchBackend=cuda on a machine with a GPU.");
-            var device = torch.device(name);
-            if (device.index >= torch.cuda.device_count())
-                throw new ArgumentException($"Device '{name}' does not exist: {torch.cuda.device_count()} CUDA device(s) found.");
-            return device;
-        }
-
-        return torch.CPU;
     }
 
     private static FileStream PrepareFolder(string directory)

@@ -110,7 +110,7 @@ public class MacCounterTests(ITestOutputHelper output)
         Assert.Equal(4, rows.Count);
         foreach (var r in rows)
         {
-            output.WriteLine($"{r.Backbone} @ {r.InputSize}: {r.Macs:N0} MACs, {r.Parameters:N0} params");
+            output.WriteLine($"{r.Model} @ {r.InputSize}: {r.Macs:N0} MACs, {r.Parameters:N0} params");
         }
 
         Assert.True(rows[1].Macs > rows[0].Macs);

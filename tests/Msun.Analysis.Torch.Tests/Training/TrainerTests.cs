@@ -8,6 +8,8 @@ using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
+using Msun.Analysis.Core.IO;
+
 namespace Msun.Analysis.Torch.Tests.Training;
 
 [Collection("Torch")]

@@ -1,6 +1,8 @@
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
 
+using Msun.Analysis.Core.Statistics;
+
 namespace Msun.Analysis.Torch.Tests.Training;
 
 /// <summary>Tiny synthetic data and options so that a whole training run takes about a second.</summary>

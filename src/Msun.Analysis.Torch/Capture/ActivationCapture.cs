@@ -1,0 +1,175 @@
+using Msun.Analysis.Torch.Backbones;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Msun.Analysis.Torch.Capture;
+
+/// <summary>
+/// Captures the outputs of named modules of a model through forward hooks, one forward pass at a time.
+/// </summary>
+/// <remarks>
+/// <para>Layer names are <c>named_modules()</c> paths (<c>layer1</c>, <c>features.6</c>, <c>0</c> in a
+/// <c>Sequential</c>); for a <see cref="Backbone"/> its stage names are such paths, and the stage's
+/// output module is what gets hooked.</para>
+/// <para>Each hooked output is copied to the host (reduced per <see cref="ActivationPolicy"/>) inside the
+/// hook, before the forward goes on: <c>Sequential</c> disposes intermediates as soon as the next module
+/// has them, and later modules may change a tensor in place, so reading it after the forward is wrong.</para>
+/// <para>Hooks are registered at the start of <see cref="Run"/> and removed in a <c>finally</c> when it
+/// returns or throws, so the model never keeps a hook of ours. Forwards run under <c>no_grad</c>; the
+/// training/eval mode is left as the caller set it (CKA studies want <c>eval()</c>). Not thread-safe.</para>
+/// </remarks>
+public sealed class ActivationCapture
+{
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly (string Name, nn.Module<Tensor, Tensor> Module)[] targets;
+
+    private ActivationCapture(nn.Module<Tensor, Tensor> model, (string, nn.Module<Tensor, Tensor>)[] targets, CaptureOptions options)
+    {
+        this.model = model;
+        this.targets = targets;
+        Options = options;
+    }
+
+    /// <summary>The layers captured, in the order asked for.</summary>
+    public IReadOnlyList<string> Layers => targets.Select(t => t.Name).ToArray();
+
+    /// <summary>The capture options (policy, multiple-call rule).</summary>
+    public CaptureOptions Options { get; }
+
+    /// <summary>Prepares capture of <paramref name="layers"/> of <paramref name="model"/>; nothing is hooked until <see cref="Run"/>.</summary>
+    /// <param name="model">The model to run: a registered <see cref="Backbone"/> or any single-tensor TorchSharp module.</param>
+    /// <param name="layers">Stage names or <c>named_modules()</c> paths, at least one, no repeats.</param>
+    /// <param name="options">Policy and multiple-call rule; defaults when null.</param>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the valid ones), a repeated name, no names,
+    /// or a module that does not map one tensor to one tensor.</exception>
+    public static ActivationCapture Create(nn.Module<Tensor, Tensor> model, IEnumerable<string> layers, CaptureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        var names = layers.ToArray();
+        if (names.Length == 0)
+            throw new ArgumentException("capture needs at least one layer name.", nameof(layers));
+        var repeated = names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (repeated.Length > 0)
+            throw new ArgumentException($"layer names repeat: {string.Join(", ", repeated)}.", nameof(layers));
+
+        var modules = model.named_modules().Where(p => p.name.Length > 0).ToDictionary(p => p.name, p => p.module, StringComparer.Ordinal);
+        var targets = new (string, nn.Module<Tensor, Tensor>)[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i] ?? throw new ArgumentException("a layer name is null.", nameof(layers));
+            if (!modules.TryGetValue(name, out var module))
+                throw new ArgumentException($"unknown layer '{name}'. {DescribeValidNames(model, modules.Keys)}", nameof(layers));
+            if (module is not nn.Module<Tensor, Tensor> single)
+                throw new ArgumentException(
+                    $"layer '{name}' is a {module.GetType().Name}, which does not map one tensor to one tensor; capture hooks single-tensor modules.",
+                    nameof(layers));
+            targets[i] = (name, single);
+        }
+
+        return new ActivationCapture(model, targets, options ?? new CaptureOptions());
+    }
+
+    /// <summary>Prepares capture of every stage of a backbone, shallow to deep (the paper's blocks).</summary>
+    public static ActivationCapture ForStages(Backbone backbone, CaptureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        return Create(backbone, backbone.Stages.Select(s => s.Name), options);
+    }
+
+    /// <summary>Every name <see cref="Create"/> accepts for this model (<c>named_modules()</c> paths, in module order).</summary>
+    public static IReadOnlyList<string> ValidLayerNames(nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.named_modules().Select(p => p.name).Where(n => n.Length > 0).ToArray();
+    }
+
+    /// <summary>
+    /// Runs <c>model.call(input)</c> once with the hooks attached and returns what they copied.
+    /// The model's output is disposed; <paramref name="input"/> is left alone.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A hooked module ran more than once under <see cref="MultipleCalls.Error"/>,
+    /// or did not run at all (e.g. a container whose children are called directly).</exception>
+    /// <exception cref="ArgumentException">An activation is not floating point, or holds NaN/Inf (the message names the layer).</exception>
+    public CapturedBatch Run(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var captured = new List<LayerActivation>[targets.Length];
+        var removers = new List<Action>(targets.Length);
+        try
+        {
+            for (var i = 0; i < targets.Length; i++)
+            {
+                var index = i;
+                captured[i] = [];
+                var remover = targets[i].Module.register_forward_hook((_, _, output) =>
+                {
+                    OnOutput(index, output, captured[index]);
+                    return null!; // leave the output unchanged
+                });
+                removers.Add(remover.remove);
+            }
+
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            model.call(input);
+        }
+        finally
+        {
+            foreach (var remove in removers)
+                remove();
+        }
+
+        var missing = targets.Where((_, i) => captured[i].Count == 0).Select(t => t.Name).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidOperationException(
+                $"no output was captured for {string.Join(", ", missing.Select(m => $"'{m}'"))}: the module did not run in this forward "
+                + "(a container whose children are called one by one never runs as a whole; hook a child or a stage instead).");
+
+        var all = new List<LayerActivation>();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            var calls = captured[i];
+            if (calls.Count == 1)
+            {
+                all.Add(calls[0]);
+                continue;
+            }
+
+            all.AddRange(calls.Select(a => a.Renamed($"{targets[i].Name}#{a.Call}")));
+        }
+
+        int rows = all[0].Rows;
+        var odd = all.FirstOrDefault(a => a.Rows != rows);
+        if (odd is not null)
+            throw new InvalidOperationException(
+                $"'{odd.Name}' has {odd.Rows} rows but '{all[0].Name}' has {rows}: dimension 0 of every captured output must index the same examples.");
+        return new CapturedBatch(all);
+    }
+
+    /// <summary>Runs every batch and keeps all activations in memory (small studies only: memory grows with the examples).</summary>
+    public ActivationCollector Collect(IEnumerable<Tensor> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var collector = new ActivationCollector();
+        foreach (var batch in batches)
+            collector.Add(Run(batch));
+        return collector;
+    }
+
+    private void OnOutput(int index, Tensor output, List<LayerActivation> calls)
+    {
+        var name = targets[index].Name;
+        if (calls.Count > 0 && Options.MultipleCalls == MultipleCalls.Error)
+            throw new InvalidOperationException(
+                $"layer '{name}' ran {calls.Count + 1} times in one forward pass; capturing only one call would be arbitrary. "
+                + "Hook a module that runs once, or use MultipleCalls.KeepAll to keep every call as name#0, name#1, ….");
+        calls.Add(ActivationCopy.ToHost(output, name, calls.Count, Options.Policy));
+    }
+
+    private static string DescribeValidNames(nn.Module model, IEnumerable<string> paths)
+    {
+        var stages = model is Backbone b ? $"Stages: {string.Join(", ", b.Stages.Select(s => s.Name))}. " : "";
+        return $"{stages}Valid module paths: {string.Join(", ", paths)}.";
+    }
+}

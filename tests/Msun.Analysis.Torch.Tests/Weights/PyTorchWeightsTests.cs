@@ -1,0 +1,239 @@
+using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Msun.Analysis.Torch.Tests.Weights;
+
+[Collection("Torch")]
+public sealed class PyTorchWeightsTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("msun-weights-").FullName;
+    private readonly Backbone source;
+    private readonly Backbone target;
+
+    public PyTorchWeightsTests()
+    {
+        var spec = BackboneRegistry.Get("resnet18-small");
+        manual_seed(1);
+        source = spec.Create();
+        manual_seed(2);
+        target = spec.Create();
+        // Give the buffers non-default values too, so a skipped buffer would show.
+        using var noGrad = no_grad();
+        foreach (var (name, t) in source.state_dict())
+        {
+            if (name.EndsWith("running_mean")) t.uniform_(-1, 1);
+            if (name.EndsWith("running_var")) t.uniform_(0.5, 2);
+            if (name.EndsWith("num_batches_tracked")) t.fill_(7);
+        }
+    }
+
+    public void Dispose()
+    {
+        source.Dispose();
+        target.Dispose();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private string PathOf(string name) => Path.Combine(dir, name);
+
+    private static void AssertSameState(nn.Module expected, nn.Module actual)
+    {
+        var e = expected.state_dict();
+        var a = actual.state_dict();
+        Assert.Equal(e.Keys.Order(), a.Keys.Order());
+        foreach (var (key, t) in e)
+        {
+            Assert.Equal(t.dtype, a[key].dtype);
+            Assert.True(Same(t, a[key]), $"{key} differs");
+        }
+    }
+
+    private static bool SameState(nn.Module x, nn.Module y) =>
+        x.state_dict().All(p => Same(p.Value, y.state_dict()[p.Key]));
+
+    private static bool Same(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype) return false;
+        using var eq = a.eq(b).all();
+        return eq.item<bool>();
+    }
+
+    [Fact]
+    public void HandWrittenSafetensorsLoadsIntoARegisteredBackbone()
+    {
+        var path = PathOf("resnet.safetensors");
+        HandWrittenSafetensors.Write(path, source.state_dict());
+        Assert.False(SameState(source, target));
+        Assert.Equal(WeightFormat.Safetensors, PyTorchWeights.DetectFormat(path));
+
+        var report = PyTorchWeights.Load(target, path);
+
+        Assert.True(report.IsExact);
+        Assert.Equal(source.state_dict().Count, report.Loaded.Count);
+        Assert.Contains("bn1.num_batches_tracked", report.Loaded);
+        Assert.Empty(report.Converted);
+        AssertSameState(source, target);
+    }
+
+    public static TheoryData<string, string> Defects => new()
+    {
+        { "missing", "missing keys (1, in the module but not in the file): layer2.0.bn1.running_var" },
+        { "extra", "unexpected keys (1, in the file but not in the module): layer9.weight" },
+        { "shape", "shape mismatches (1): fc.weight: expected [10, 128], found [10, 64]" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Defects))]
+    public void ADefectiveFileFailsWithTheListedProblemAndLoadsNothing(string defect, string listed)
+    {
+        var state = source.state_dict().Select(p => (p.Key, p.Value)).ToList();
+        using var extra = ones(3);
+        using var narrow = zeros(10, 64);
+        switch (defect)
+        {
+            case "missing": state.RemoveAll(p => p.Key == "layer2.0.bn1.running_var"); break;
+            case "extra": state.Add(("layer9.weight", extra)); break;
+            case "shape": state[state.FindIndex(p => p.Key == "fc.weight")] = ("fc.weight", narrow); break;
+        }
+
+        var path = PathOf($"{defect}.safetensors");
+        HandWrittenSafetensors.Write(path, state);
+        using var before = target.state_dict()["conv1.weight"].clone();
+
+        var e = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(target, path));
+
+        Assert.Contains(listed, e.Message);
+        Assert.Contains(path, e.Message);
+        Assert.Empty(e.Report.Loaded);
+        Assert.True(Same(before, target.state_dict()["conv1.weight"])); // nothing was copied
+    }
+
+    [Fact]
+    public void OneErrorListsEveryKindOfProblem()
+    {
+        var state = source.state_dict().Where(p => p.Key != "bn1.weight").Select(p => (p.Key, p.Value)).ToList();
+        using var extra = ones(2);
+        using var wide = zeros(10, 256);
+        state.Add(("head.bias", extra));
+        state[state.FindIndex(p => p.Key == "fc.weight")] = ("fc.weight", wide);
+        var path = PathOf("all.safetensors");
+        HandWrittenSafetensors.Write(path, state);
+
+        var report = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(target, path)).Report;
+
+        Assert.Equal(["bn1.weight"], report.Missing);
+        Assert.Equal(["head.bias"], report.Unexpected);
+        var mismatch = Assert.Single(report.ShapeMismatches);
+        Assert.Equal("fc.weight", mismatch.Key);
+        Assert.Equal(new long[] { 10, 128 }, mismatch.Expected);
+        Assert.Equal(new long[] { 10, 256 }, mismatch.Found);
+    }
+
+    [Fact]
+    public void NonStrictLoadsWhatMatchesAndReportsTheRest()
+    {
+        var state = source.state_dict().Where(p => p.Key != "fc.bias").Select(p => (p.Key, p.Value)).ToList();
+        using var extra = ones(2);
+        state.Add(("aux.weight", extra));
+        var path = PathOf("partial.safetensors");
+        HandWrittenSafetensors.Write(path, state);
+        using var fcBias = target.state_dict()["fc.bias"].clone();
+
+        var report = PyTorchWeights.Load(target, path, new WeightLoadOptions(strict: false));
+
+        Assert.False(report.IsExact);
+        Assert.Equal(["fc.bias"], report.Missing);
+        Assert.Equal(["aux.weight"], report.Unexpected);
+        Assert.True(Same(source.state_dict()["layer3.1.conv2.weight"], target.state_dict()["layer3.1.conv2.weight"]));
+        Assert.True(Same(fcBias, target.state_dict()["fc.bias"]));
+    }
+
+    [Fact]
+    public void PtRoundTripsThroughPyBridgesWriterAndReader()
+    {
+        var path = PathOf("resnet.pt");
+        PyTorchWeights.Save(source, path);
+        Assert.Equal(WeightFormat.PyTorch, PyTorchWeights.DetectFormat(path));
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp")); // written atomically, no temporary left
+
+        var report = PyTorchWeights.Load(target, path);
+
+        Assert.True(report.IsExact);
+        Assert.Equal(WeightFormat.PyTorch, report.Format);
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void PtKeysWithADataParallelPrefixLoadWhenThePrefixIsStripped()
+    {
+        var path = PathOf("prefixed.pt");
+        // What torch.save(nn.DataParallel(model).state_dict()) holds: every key under "module.".
+        var prefixed = source.state_dict().ToDictionary(p => "module." + p.Key, p => p.Value);
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(path, prefixed);
+
+        var strictFail = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(target, path));
+        Assert.True(strictFail.Message.Contains("module.conv1.weight"), strictFail.Message);
+        PyTorchWeights.Load(target, path, new WeightLoadOptions(stripPrefix: "module."));
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void ATrainingCheckpointLoadsThroughItsStateDictKey()
+    {
+        var path = PathOf("checkpoint.pt");
+        var checkpoint = new System.Collections.Hashtable
+        {
+            ["state_dict"] = new System.Collections.Hashtable(source.state_dict()),
+            ["epoch"] = 3,
+        };
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(path, checkpoint);
+
+        var e = Assert.Throws<WeightFormatException>(() => PyTorchWeights.Load(target, path));
+        Assert.Contains("stateDictKey", e.Message);
+        Assert.Contains("epoch", e.Message);
+        PyTorchWeights.Load(target, path, new WeightLoadOptions(stateDictKey: "state_dict"));
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void SafetensorsWrittenBySaveRoundTrips()
+    {
+        var path = PathOf("saved.safetensors");
+        PyTorchWeights.Save(source, path);
+        Assert.Equal(WeightFormat.Safetensors, PyTorchWeights.DetectFormat(path));
+        Assert.True(PyTorchWeights.Load(target, path).IsExact);
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void Float64FileValuesAreConvertedAndReported()
+    {
+        var path = PathOf("f64.safetensors");
+        var state = source.state_dict().ToList();
+        using var fc64 = state.First(p => p.Key == "fc.weight").Value.to_type(ScalarType.Float64);
+        HandWrittenSafetensors.Write(path, state.Select(p => (p.Key, p.Key == "fc.weight" ? fc64 : p.Value)));
+
+        var report = PyTorchWeights.Load(target, path);
+
+        Assert.Equal(["fc.weight"], report.Converted);
+        Assert.Equal(ScalarType.Float32, target.state_dict()["fc.weight"].dtype);
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void DamagedOrForeignFilesFailWithAFormatError()
+    {
+        var path = PathOf("short.safetensors");
+        HandWrittenSafetensors.Write(path, [("w", source.state_dict()["fc.weight"])]);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^4]); // data cut short
+        Assert.Contains("'w'", Assert.Throws<WeightFormatException>(() => PyTorchWeights.Load(target, path)).Message);
+
+        var text = PathOf("notes.txt");
+        File.WriteAllText(text, "not weights");
+        Assert.Contains("neither", Assert.Throws<WeightFormatException>(() => PyTorchWeights.Load(target, text)).Message);
+        Assert.Throws<FileNotFoundException>(() => PyTorchWeights.Load(target, PathOf("absent.pt")));
+    }
+}
