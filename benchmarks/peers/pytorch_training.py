@@ -6,8 +6,9 @@ The network is written out here (not imported from torchvision) so that it is ex
 learning rate, zero_grad, forward, cross-entropy, backward, clip the gradient norm to 1.0, SGD step
 (momentum 0.9, weight decay 5e-4), read the loss and the number right.
 
-Usage: pytorch_training.py IDX_DIR BATCH_SIZE WARMUP_BATCHES TIMED_BATCHES THREADS
-  -> one JSON line {images_per_second, seconds, batches, batch_size, threads, parameters, peak_rss_mb, torch}
+Usage: pytorch_training.py IDX_DIR BATCH_SIZE WARMUP_BATCHES TIMED_BATCHES THREADS [--breakdown]
+  -> one JSON line {images_per_second, median_batch_seconds, seconds, batches, batch_size, threads, parameters, peak_rss_mb, torch}
+  With --breakdown: one text line, milliseconds per batch spent in each phase of the step.
 """
 import gzip
 import json
@@ -70,9 +71,44 @@ class SmallResNet18(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+def peak_rss_mb():
+    """This process's own peak RSS (VmHWM). ru_maxrss is not used: Linux keeps it across execve, so a peer
+    started by a big parent reports the parent's peak at fork time instead of its own."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def read_idx(path, header):
     with gzip.open(path, "rb") as f:
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
+
+
+def breakdown(model, params, opt, images, labels, batch, warmup, timed):
+    phases = [0.0] * 5
+    for b in range(warmup + timed):
+        t0 = time.perf_counter()
+        x = torch.from_numpy(images[b * batch:(b + 1) * batch].copy()).float().div_(255.0)
+        y = torch.from_numpy(labels[b * batch:(b + 1) * batch].copy())
+        t1 = time.perf_counter()
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        t4 = time.perf_counter()
+        opt.step()
+        loss.item()
+        t5 = time.perf_counter()
+        if b >= warmup:
+            for i, d in enumerate([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]):
+                phases[i] += d * 1000
+    names = ["data", "forward+loss", "backward", "clip", "step+item"]
+    print(f"PyTorch {torch.__version__}, ms per batch of {batch} ({torch.get_num_threads()} threads): "
+          + ", ".join(f"{n} {p / timed:.1f}" for n, p in zip(names, phases)) + f"; total {sum(phases) / timed:.1f}")
 
 
 def main():
@@ -89,10 +125,15 @@ def main():
     model.train()
     params = list(model.parameters())
     opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    if "--breakdown" in sys.argv:
+        breakdown(model, params, opt, images, labels, batch, warmup, timed)
+        return
     start = None
+    stamps = []
     for b in range(warmup + timed):
         if b == warmup:
             start = time.perf_counter()
+            stamps.append(start)
         # Per-batch conversion from uint8, as the trainer does (ImageDataset.GetBatch).
         x = torch.from_numpy(images[b * batch:(b + 1) * batch].copy()).float().div_(255.0)
         y = torch.from_numpy(labels[b * batch:(b + 1) * batch].copy())
@@ -105,15 +146,20 @@ def main():
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         _ = loss.item(), (logits.argmax(1) == y).sum().item()
+        if b >= warmup:
+            stamps.append(time.perf_counter())
     seconds = time.perf_counter() - start
+    durations = sorted(b - a for a, b in zip(stamps, stamps[1:]))
     print(json.dumps({
         "images_per_second": timed * batch / seconds,
+        "median_batch_seconds": durations[len(durations) // 2],
         "seconds": seconds,
         "batches": timed,
         "batch_size": batch,
         "threads": torch.get_num_threads(),
         "parameters": sum(p.numel() for p in params),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "torch": torch.__version__,
     }))
 

@@ -30,7 +30,7 @@ public class TrainCommandTests
         { ["train", "--model", "resnet18-small", "--method", "mst", "--scales", "14,28", "--out", NewFolder()], "--scales: 28 is not below the reference size 28" },
         { ["train", "--model", "resnet18-small", "--method", "mst", "--scales", "14,x", "--out", NewFolder()], "'x' is not a positive whole number" },
         { ["train", "--model", "resnet18-small", "--method", "vanilla", "--train-subset", "70000", "--out", NewFolder()], "--train-subset 70000 exceeds the 60000" },
-        { ["train", "--model", "resnet18-small", "--method", "vanilla", "--device", "tpu", "--out", NewFolder()], "--device tpu" },
+        { ["train", "--model", "resnet18-small", "--method", "vanilla", "--device", "tpu", "--out", NewFolder()], "device 'tpu'" },
         { ["train", "--model", "resnet18-small", "--method", "vanilla", "--device", "cuda", "--out", NewFolder()], "torch.cuda.is_available()" },
         { ["train", "--model", "resnet18-small", "--method", "vanilla", "--resume", "--out", NewFolder()], "--resume: there is no checkpoint.zip" },
         { ["train", "--model", "resnet18-small", "--method", "vanilla", "--out", "/etc/passwd"], "is a file, not a folder" },
