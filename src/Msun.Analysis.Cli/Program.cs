@@ -5,6 +5,10 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
 {
     CkaCommand.Create(),
     ScaleCkaCommand.Create(),
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    StudyScalesCommand.Create(),
+    RecommendSplitCommand.Create(),
     MacsCommand.Create(),
 };
 return root.Parse(args).Invoke();

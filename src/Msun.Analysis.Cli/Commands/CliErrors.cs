@@ -1,5 +1,6 @@
 using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Training;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -17,7 +18,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is ArgumentException or NpyFormatException or FileNotFoundException
                                       or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
-                                      or ManifestFormatException or DatasetVerificationException)
+                                      or ManifestFormatException or DatasetVerificationException or CheckpointException)
         {
             Console.Error.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
             return BadInput;

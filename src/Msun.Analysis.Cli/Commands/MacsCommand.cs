@@ -58,7 +58,7 @@ internal static class MacsCommand
         if (!BackboneRegistry.TryGet(modelName, out var spec))
             throw new ArgumentException($"--model: unknown backbone '{modelName}'; known backbones: {string.Join(", ", BackboneRegistry.Names)}.");
         if (classes is < 1) throw new ArgumentException($"--classes: {classes} is not a positive number of classes.");
-        var sizes = sizesText is null ? [spec.NativeInputSize] : ParseSizes(sizesText);
+        var sizes = sizesText is null ? [spec.NativeInputSize] : CliParsing.Sizes(sizesText, "--sizes");
 
         IReadOnlyList<MacTableRow> rows;
         string mode;
@@ -104,22 +104,6 @@ internal static class MacsCommand
         }
 
         return [.. rows];
-    }
-
-    private static int[] ParseSizes(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.All(p => p.Length == 0)) throw new ArgumentException("--sizes: the list is empty; give sizes such as 28,32,224.");
-        var sizes = new List<int>();
-        foreach (var p in parts)
-        {
-            if (!int.TryParse(p, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int s))
-                throw new ArgumentException($"--sizes: '{p}' is not an integer size.");
-            if (s < 1) throw new ArgumentException($"--sizes: {s} is not a positive size.");
-            sizes.Add(s);
-        }
-
-        return [.. sizes];
     }
 
     private static string ToText(MacTable table)

@@ -42,7 +42,7 @@ internal static class ScaleCkaCommand
     {
         if (count < 4) throw new ArgumentException($"--images {count}: at least 4 images are needed (debiased CKA).");
         if (batchSize < 4) throw new ArgumentException($"--batch-size {batchSize}: minibatch CKA needs batches of at least 4.");
-        int[] probes = ParseSizes(probeList, "--probes");
+        int[] probes = CliParsing.Sizes(probeList, "--probes");
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
         var data = DatasetLoader.Load(manifest, split, root);
@@ -87,20 +87,6 @@ internal static class ScaleCkaCommand
     }
 
     private sealed record Row(int Probe, string Transform, CkaResult Linear, CkaResult Debiased, CkaResult Minibatch, CkaResult RbfMinibatch);
-
-    internal static int[] ParseSizes(string text, string option)
-    {
-        var sizes = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1)
-                throw new ArgumentException($"{option}: '{part}' is not a positive whole number of pixels.");
-            if (sizes.Contains(size)) throw new ArgumentException($"{option}: {size} is listed twice.");
-            sizes.Add(size);
-        }
-        if (sizes.Count == 0) throw new ArgumentException($"{option} is empty.");
-        return [.. sizes];
-    }
 
     private static string Show(CkaResult r) => r.IsDefined ? r.Value.ToString("F4", CultureInfo.InvariantCulture) : "undef";
 

@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Core.Numpy;
 
@@ -50,7 +51,7 @@ public static class Npy
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(array);
-        WriteAtomically(path, stream => Write(stream, array));
+        AtomicFile.Write(path, stream => Write(stream, array));
     }
 
     /// <summary>Writes <paramref name="array"/> as .npy (format 1.0, C order, native byte order) to a stream.</summary>
@@ -144,7 +145,7 @@ public static class Npy
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(arrays);
         var level = compress ? CompressionLevel.Optimal : CompressionLevel.NoCompression;
-        WriteAtomically(path, stream =>
+        AtomicFile.Write(path, stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             foreach (var (key, array) in arrays)
@@ -413,41 +414,5 @@ public static class Npy
     {
         string trimmed = text.TrimEnd();
         return trimmed.Length <= 200 ? trimmed : trimmed[..200] + "…";
-    }
-
-    private static void WriteAtomically(string path, Action<FileStream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{path}' has no directory.", nameof(path));
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 
+using Msun.Analysis.Core.IO;
+
 namespace Msun.Analysis.Core.Results;
 
 /// <summary>The cost of a model for one test size: which network runs, at which input size, and its multiply-accumulates per image.</summary>

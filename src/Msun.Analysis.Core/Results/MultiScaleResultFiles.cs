@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 
+using Msun.Analysis.Core.IO;
+
 namespace Msun.Analysis.Core.Results;
 
 /// <summary>

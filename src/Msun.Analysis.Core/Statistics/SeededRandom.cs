@@ -35,12 +35,15 @@ public sealed class SeededRandom
     /// and the stream index are hashed with the SplitMix64 finaliser before seeding. Resample b of a
     /// bootstrap uses stream b, so its indices do not depend on the order (or thread) in which resamples run.
     /// </summary>
-    public static SeededRandom ForStream(ulong seed, ulong stream)
+    public static SeededRandom ForStream(ulong seed, ulong stream) => new(DeriveSeed(seed, stream));
+
+    /// <summary>The seed of stream <paramref name="stream"/> of <paramref name="seed"/> (see <see cref="ForStream"/>); stable forever.</summary>
+    public static ulong DeriveSeed(ulong seed, ulong stream)
     {
         ulong a = seed;
         ulong mixedSeed = SplitMix64(ref a);
         ulong b = stream ^ mixedSeed;
-        return new SeededRandom(SplitMix64(ref b));
+        return SplitMix64(ref b);
     }
 
     /// <summary>

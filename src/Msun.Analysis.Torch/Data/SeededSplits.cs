@@ -1,3 +1,5 @@
+using Msun.Analysis.Core.Statistics;
+
 namespace Msun.Analysis.Torch.Data;
 
 /// <summary>A train/validation partition of example indices, both sorted ascending.</summary>
@@ -104,7 +106,7 @@ public static class SeededSplits
         ArgumentOutOfRangeException.ThrowIfLessThan(subsetCount, 1);
         var result = new int[subsetCount][];
         for (var i = 0; i < subsetCount; i++)
-            result[i] = Draw(populationSize, subsetSize, new SeededRandom(SeededRandom.DeriveSeed(unchecked((ulong)seed), (ulong)i)));
+            result[i] = Draw(populationSize, subsetSize, SeededRandom.ForStream(unchecked((ulong)seed), (ulong)i));
         return result;
     }
 

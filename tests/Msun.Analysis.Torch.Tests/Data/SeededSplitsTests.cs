@@ -5,36 +5,6 @@ namespace Msun.Analysis.Torch.Tests.Data;
 public class SeededSplitsTests
 {
     [Fact]
-    public void SplitMix64MatchesItsReferenceOutput()
-    {
-        // Reference output of Vigna's splitmix64.c for state 0.
-        ulong state = 0;
-        Assert.Equal(0xE220A8397B1DCDAFUL, SeededRandom.SplitMix64(ref state));
-    }
-
-    [Fact]
-    public void GeneratorOutputIsPinned()
-    {
-        // Pinned so that a change of algorithm (which would change every published split) fails loudly;
-        // the values were checked against an independent Python transcription of SplitMix64 + xoshiro256**.
-        var rng = new SeededRandom(42);
-        var first = new[] { rng.NextUInt64(), rng.NextUInt64(), rng.NextUInt64() };
-        Assert.Equal(PinnedFirstOutputs, first);
-    }
-
-    private static readonly ulong[] PinnedFirstOutputs = [1546998764402558742, 6990951692964543102, 12544586762248559009];
-
-    [Fact]
-    public void NextIntStaysInRangeAndCoversIt()
-    {
-        var rng = new SeededRandom(7);
-        var counts = new int[6];
-        for (var i = 0; i < 60_000; i++)
-            counts[rng.NextInt(6)]++;
-        Assert.All(counts, c => Assert.InRange(c, 9_500, 10_500));
-    }
-
-    [Fact]
     public void TrainValidationIsDeterministicDisjointAndComplete()
     {
         var a = SeededSplits.TrainValidation(1000, 100, seed: 3);

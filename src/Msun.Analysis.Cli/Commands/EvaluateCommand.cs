@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Collections.Immutable;
+using System.Globalization;
+using Msun.Analysis.Core.Results;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Study;
+using TorchSharp;
+
+namespace Msun.Analysis.Cli.Commands;
+
+/// <summary>
+/// <c>msun evaluate --checkpoint DIR</c>: the multi-scale test protocol on a trained single network (Vanilla or
+/// MST): each test image shrunk to every test size and enlarged back to the reference size, accuracy per size and
+/// the mean, with the MACs per image; written as accuracy.json/.csv and macs.json/.csv.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "A run folder written by msun train (holds checkpoint.zip).", Required = true };
+        var sizes = new Option<string?>("--sizes") { Description = "Comma-separated test sizes, each at most the reference (default: a ladder, e.g. 8,12,...,28)." };
+        var dataset = new Option<string>("--dataset") { Description = "Built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
+        var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's)." };
+        var split = new Option<string>("--split") { Description = "Split to evaluate on.", DefaultValueFactory = _ => "test" };
+        var images = new Option<int?>("--images") { Description = "Evaluate the first N images only (default: all)." };
+        var batch = new Option<int>("--batch-size") { Description = "Images per forward pass.", DefaultValueFactory = _ => 256 };
+        var antialias = new Option<bool>("--antialias") { Description = "Antialias the shrink (not the paper's protocol; recorded)." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for accuracy.json/.csv and macs.json/.csv.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace results already in --out." };
+        var command = new Command("evaluate", "Accuracy of a trained network at every test size of the multi-scale protocol, with MACs per image.")
+        {
+            checkpoint, sizes, dataset, root, split, images, batch, antialias, device, output, force,
+        };
+        command.SetAction(parse => CliErrors.Run("evaluate", () => Run(
+            parse.GetValue(checkpoint)!, parse.GetValue(sizes), parse.GetValue(dataset)!, parse.GetValue(root), parse.GetValue(split)!,
+            parse.GetValue(images), parse.GetValue(batch), parse.GetValue(antialias), parse.GetValue(device)!, parse.GetValue(output)!,
+            parse.GetValue(force))));
+        return command;
+    }
+
+    private static readonly string[] Outputs = ["accuracy.json", "accuracy.csv", "macs.json", "macs.csv"];
+
+    private static int Run(DirectoryInfo checkpoint, string? sizeList, string datasetName, string? root, string split, int? images,
+        int batchSize, bool antialias, string deviceName, DirectoryInfo output, bool force)
+    {
+        if (images is < 1) throw new ArgumentException($"--images {images}: must be a positive number.");
+        if (batchSize < 1) throw new ArgumentException($"--batch-size {batchSize}: must be a positive number.");
+        var device = CliParsing.Device(deviceName);
+        if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file, not a folder.");
+        var existing = Outputs.Where(f => File.Exists(Path.Combine(output.FullName, f))).ToArray();
+        if (existing.Length > 0 && !force)
+            throw new ArgumentException($"--out {output.FullName} already holds {string.Join(", ", existing)}; pass --force to replace them.");
+        if (!Directory.Exists(checkpoint.FullName)) throw new ArgumentException($"--checkpoint {checkpoint.FullName}: no such folder.");
+
+        using var trained = StudyModel.FromCheckpoint(checkpoint.FullName);
+        int reference = trained.TrainedReferenceSize
+            ?? throw new ArgumentException($"--checkpoint {checkpoint.FullName} does not record its reference size.");
+        int[] testSizes = sizeList is null ? [.. MultiScaleEvaluationOptions.DefaultTestSizes(reference)] : CliParsing.Sizes(sizeList, "--sizes");
+        foreach (int s in testSizes)
+            if (s > reference) throw new ArgumentException($"--sizes: {s} is larger than the reference size {reference} the network was trained at.");
+
+        var data = DatasetLoader.Load(DatasetManifestLoader.LoadBuiltIn(datasetName), split, root);
+        if (images is int n)
+        {
+            if (n > data.Count) throw new ArgumentException($"--images {n}: the {split} split has {data.Count} images.");
+            data = data.Subset(Enumerable.Range(0, n).ToArray(), $"first {n} images");
+        }
+        Directory.CreateDirectory(output.FullName);
+
+        var options = new MultiScaleEvaluationOptions(reference, testSizes, batchSize, antialias, device)
+        {
+            Checkpoint = trained.Path,
+            ExtraProvenance = trained.Provenance.ToImmutableDictionary(),
+        };
+        trained.Model.to(device);
+        string name = $"{trained.Spec.Name} ({trained.Provenance.GetValueOrDefault("model.training_method", "trained")})";
+        var classifier = new SingleNetworkClassifier(name, trained.Model, reference);
+        var result = MultiScaleEvaluator.Evaluate(classifier, data, options,
+            p => Console.Error.Write($"\r\u001b[Kevaluating: {p.ImagesDone}/{p.ImagesTotal} images"));
+        Console.Error.WriteLine();
+
+        var macs = new MacTable(
+            EvaluationCost.SingleNetworkMacsPerSize(trained.Spec, reference, testSizes, data.ClassNames.Count),
+            new Dictionary<string, string> { ["model"] = name, ["cost"] = $"every test size upsampled to {reference} before the network" });
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(output.FullName, "accuracy.json"), [result.Routed]);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(output.FullName, "accuracy.csv"), [result.Routed]);
+        macs.WriteJsonFile(Path.Combine(output.FullName, "macs.json"));
+        macs.WriteCsvFile(Path.Combine(output.FullName, "macs.csv"));
+
+        Console.WriteLine($"{name}, {data.Count} {split} images, reference {reference} px, {options.DescribeTransform()}");
+        Console.WriteLine($"{"size",5} {"accuracy",9} {"MACs/image",14}");
+        foreach (var size in result.Routed.Sizes)
+        {
+            long m = macs.Rows.First(r => r.TestSize == size.Size).Macs;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size.Size,5} {size.Accuracy,9:P2} {m,14:N0}"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $" mean {result.Routed.MeanAccuracy,9:P2}"));
+        Console.WriteLine($"written: {string.Join(", ", Outputs.Select(f => Path.Combine(output.FullName, f)))}");
+        return 0;
+    }
+}

@@ -1,0 +1,290 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Capture;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Training;
+using TorchSharp;
+
+
+namespace Msun.Analysis.Cli.Commands;
+
+/// <summary>
+/// <c>msun study-scales</c>: the paper's scale-sensitivity study. One model (a <c>msun train</c> checkpoint, PyTorch
+/// weights, or a fresh initialisation), the same images at the reference size and down-then-up from each probe size,
+/// CKA per block on k random subsets. Writes profile.json, profile.csv, profile-summary.csv (and grid.json/grid.csv)
+/// atomically into --out; progress on stderr, a table of mean ± std on stdout.
+/// </summary>
+internal static class StudyScalesCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<DirectoryInfo?>("--checkpoint") { Description = "A msun train output folder (checkpoint.zip): the trained model to study." };
+        var model = new Option<string?>("--model") { Description = $"Backbone name ({string.Join(", ", BackboneRegistry.Names)}); without --checkpoint or --weights it is freshly initialised from --seed." };
+        var weights = new Option<FileInfo?>("--weights") { Description = "PyTorch (.pt/.pth) or safetensors weights for --model." };
+        var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
+        var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
+        var split = new Option<string>("--split") { Description = "Split the subsets are drawn from.", DefaultValueFactory = _ => "test" };
+        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the checkpoint's training size, else the dataset's native size)." };
+        var probes = new Option<string?>("--probes") { Description = "Comma-separated probe sizes, each smaller than the reference (default: 1/4, 1/2 and 3/4 of it: 7,14,21 at 28)." };
+        var images = new Option<int>("--images") { Description = "Images per random subset.", DefaultValueFactory = _ => 1024 };
+        var repeats = new Option<int>("--repeats") { Description = "Random subsets (k); the profile is mean ± std over them.", DefaultValueFactory = _ => 5 };
+        var estimator = new Option<string>("--estimator")
+        {
+            Description = "minibatch (the paper's: linear, unbiased HSIC averaged over batches), streaming (exact linear CKA over each subset, unbiased HSIC) or rbf (minibatch with RBF kernels).",
+            DefaultValueFactory = _ => "minibatch",
+        };
+        estimator.AcceptOnlyFromAmong("minibatch", "streaming", "rbf");
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass and per CKA minibatch.", DefaultValueFactory = _ => 128 };
+        var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = "rbf: sigma^2 = F^2 x median squared distance per batch (default 0.5)." };
+        var activations = new Option<string>("--activations") { Description = "flatten (C x H x W, the paper's) or spatial-mean (C).", DefaultValueFactory = _ => "flatten" };
+        activations.AcceptOnlyFromAmong("flatten", "spatial-mean");
+        var blocks = new Option<string?>("--blocks") { Description = "Comma-separated stage names to measure (default: every stage)." };
+        var bootstrap = new Option<int?>("--bootstrap") { Description = "B: percentile bootstrap interval per cell over the examples of subset 1 (activations of --statistics-images images in memory)." };
+        var permutations = new Option<int?>("--permutations") { Description = "P: permutation null per cell over the examples of subset 1." };
+        var statisticsImages = new Option<int>("--statistics-images") { Description = "Images of subset 1 held in memory for --bootstrap and --permutations.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultStatisticsImages };
+        var gridProbe = new Option<int?>("--grid-probe") { Description = "Also write the block x block grid (grid.json, grid.csv) at this probe size." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the subsets, the resampling and a fresh initialisation.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice). On a busy machine 1 avoids torch's threads spinning against the CKA's BLAS threads." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for the profile files.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace study files already in --out." };
+
+        var command = new Command("study-scales", "Layer-wise CKA between each block at the reference size and at each probe size, on repeated random subsets (the MSUN study).")
+        {
+            checkpoint, model, weights, dataset, root, split, reference, probes, images, repeats, estimator, batchSize, sigmaFraction,
+            activations, blocks, bootstrap, permutations, statisticsImages, gridProbe, seed, device, threads, output, force,
+        };
+        command.SetAction(parse => CliErrors.Run("study-scales", () => Run(new Request(
+            parse.GetValue(checkpoint), parse.GetValue(model), parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(root),
+            parse.GetValue(split)!, parse.GetValue(reference), parse.GetValue(probes), parse.GetValue(images), parse.GetValue(repeats),
+            parse.GetValue(estimator)!, parse.GetValue(batchSize), parse.GetValue(sigmaFraction), parse.GetValue(activations)!,
+            parse.GetValue(blocks), parse.GetValue(bootstrap), parse.GetValue(permutations), parse.GetValue(statisticsImages),
+            parse.GetValue(gridProbe), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(threads),
+            parse.GetRequiredValue(output), parse.GetValue(force)))));
+        return command;
+    }
+
+    private sealed record Request(
+        DirectoryInfo? Checkpoint, string? Model, FileInfo? Weights, string Dataset, string? Root, string Split, int? Reference,
+        string? Probes, int Images, int Repeats, string Estimator, int BatchSize, double? SigmaFraction, string Activations,
+        string? Blocks, int? Bootstrap, int? Permutations, int StatisticsImages, int? GridProbe, int Seed, string Device, int? Threads,
+        DirectoryInfo Out, bool Force);
+
+    private static int Run(Request r)
+    {
+        // Everything that can be checked without loading data or weights is checked first, so bad input fails fast
+        // and nothing is written.
+        var estimator = r.Estimator switch { "streaming" => StudyEstimator.Streaming, "rbf" => StudyEstimator.Rbf, _ => StudyEstimator.Minibatch };
+        CheckNumbers(r, estimator);
+        CheckOut(r.Out, r.Force);
+        var (spec, state) = ResolveModel(r);
+        var manifest = DatasetManifestLoader.LoadBuiltIn(r.Dataset);
+        int native = manifest.ImageSize?.Height
+            ?? throw new ArgumentException($"--dataset {r.Dataset} has no fixed image size; this command needs square images of one size.");
+        int referenceSize = r.Reference ?? state?.Options.ReferenceSize ?? native;
+        var probeSizes = r.Probes is null
+            ? DefaultProbes(referenceSize)
+            : CliParsing.Sizes(r.Probes, "--probes");
+        foreach (int p in probeSizes)
+            if (p >= referenceSize)
+                throw new ArgumentException($"--probes: {p} is not smaller than the reference size {referenceSize}; the study compares the reference with smaller scales.");
+        if (r.GridProbe is int g && !probeSizes.Contains(g))
+            throw new ArgumentException($"--grid-probe {g} is not one of --probes ({string.Join(",", probeSizes)}).");
+        string[]? blockList = r.Blocks?.Split(',', StringSplitOptions.TrimEntries);
+        if (blockList is not null)
+        {
+            foreach (var b in blockList)
+                if (!spec.StageNames.Contains(b))
+                    throw new ArgumentException($"--blocks: {spec.Name} has no block '{b}'; its blocks are {string.Join(", ", spec.StageNames)}.");
+            if (blockList.Distinct().Count() != blockList.Length)
+                throw new ArgumentException($"--blocks '{r.Blocks}' lists a block twice.");
+        }
+        if (referenceSize < spec.MinimumInputSize)
+            throw new ArgumentException($"--reference {referenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.");
+
+        var options = new ScaleStudyOptions(
+            referenceSize, probeSizes, r.Images, r.Repeats, r.Seed, estimator, r.BatchSize, r.SigmaFraction,
+            r.Activations == "spatial-mean" ? ActivationPolicy.SpatialMean : ActivationPolicy.Flatten,
+            blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device);
+        if (estimator == StudyEstimator.Streaming)
+        {
+            long bytes = ScaleStudy.StreamingMemoryBytes(spec, blockList ?? spec.StageNames, options);
+            if (bytes > options.StreamingMemoryLimitBytes)
+                throw new ArgumentException(FormattableString.Invariant(
+                    $"--estimator streaming with --activations {r.Activations} would hold {bytes / 1e9:0.##} GB of float64 moments for {spec.Name} at {referenceSize} px (about 3·d² numbers per block and probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use --activations spatial-mean, fewer --blocks, or --estimator minibatch."));
+        }
+        CliParsing.Device(options.Device);
+        if (r.Threads is int t) torch.set_num_threads(t);
+
+        var data = DatasetLoader.Load(manifest, r.Split, r.Root);
+        if (r.Images > data.Count)
+            throw new ArgumentException($"--images {r.Images}: the {r.Split} split of {r.Dataset} has only {data.Count} images.");
+        using var studyModel = r.Checkpoint is not null
+            ? StudyModel.FromCheckpoint(r.Checkpoint.FullName, r.Model)
+            : r.Weights is not null
+                ? StudyModel.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
+                : StudyModel.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
+        ScaleStudy.Check(studyModel, data, options);
+        if (studyModel.TrainedReferenceSize is int trained && trained != referenceSize)
+            Console.Error.WriteLine($"msun study-scales: note: the model was trained at {trained} px; studying it at reference {referenceSize} px.");
+
+        Console.Error.WriteLine(
+            $"msun study-scales: {spec.Name} ({Describe(studyModel)}) on {data.Provenance.DatasetName}/{r.Split}: reference {referenceSize} px, probes {string.Join(",", options.Probes)}, "
+            + $"{options.Repeats} subsets of {options.ImagesPerSubset} images, {options.EstimatorName} CKA (batch {options.BatchSize}), {r.Activations} activations, "
+            + $"device {options.Device}, {torch.get_num_threads()} threads -> {r.Out.FullName}");
+        var watch = Stopwatch.StartNew();
+        var live = !Console.IsErrorRedirected;
+        int lastRepeat = 0;
+        var result = ScaleStudy.Run(studyModel, data, options, new Sync<ScaleStudyProgress>(p =>
+        {
+            var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
+            string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
+            if (live)
+            {
+                const int width = 30;
+                int filled = (int)Math.Round(width * (double)p.Step / p.Steps);
+                Console.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', width - filled)}] {p.Step}/{p.Steps}  {what}  ETA {Format(eta)}");
+                if (p.Step == p.Steps) Console.Error.WriteLine();
+            }
+            else if (p.Phase != "subsets" || p.Repeat != lastRepeat || p.Step == p.Steps)
+            {
+                // Redirected stderr (logs, tests): one line per subset started and per statistics step.
+                Console.Error.WriteLine($"{p.Step}/{p.Steps}  {what}  ETA {Format(eta)}");
+            }
+            lastRepeat = p.Repeat;
+        }));
+
+        var written = result.Save(r.Out.FullName, overwrite: r.Force);
+        Console.WriteLine(Table(result));
+        Console.Error.WriteLine($"msun study-scales: {watch.Elapsed.TotalSeconds:F1} s; wrote {string.Join(", ", written.Select(Path.GetFileName))} to {r.Out.FullName}");
+        return 0;
+    }
+
+    private static void CheckNumbers(Request r, StudyEstimator estimator)
+    {
+        if (r.Images < 4)
+            throw new ArgumentException($"--images {r.Images}: debiased CKA (unbiased HSIC) needs at least 4 images.");
+        if (r.BatchSize < 4)
+            throw new ArgumentException($"--batch-size {r.BatchSize}: unbiased HSIC needs batches of at least 4 images.");
+        if (estimator != StudyEstimator.Streaming && r.Images < r.BatchSize)
+            throw new ArgumentException($"--images {r.Images} is fewer than --batch-size {r.BatchSize}: minibatch CKA averages over whole batches; lower --batch-size or raise --images.");
+        if (r.Repeats < 1)
+            throw new ArgumentException($"--repeats {r.Repeats}: at least one subset is needed.");
+        if (r.SigmaFraction is double f && estimator != StudyEstimator.Rbf)
+            throw new ArgumentException(FormattableString.Invariant($"--sigma-fraction {f} applies to --estimator rbf only."));
+        if (r.SigmaFraction is double s && (!double.IsFinite(s) || s <= 0))
+            throw new ArgumentException(FormattableString.Invariant($"--sigma-fraction {s}: must be a positive number."));
+        if (r.Bootstrap is int b && b < 2)
+            throw new ArgumentException($"--bootstrap {b}: a bootstrap needs at least 2 resamples.");
+        if (r.Permutations is int p && p < 2)
+            throw new ArgumentException($"--permutations {p}: a permutation null needs at least 2 permutations.");
+        if (r.StatisticsImages < 4)
+            throw new ArgumentException($"--statistics-images {r.StatisticsImages}: at least 4 images are needed.");
+        int statisticsN = Math.Min(r.StatisticsImages, r.Images);
+        if ((r.Bootstrap is not null || r.Permutations is not null) && estimator != StudyEstimator.Streaming && statisticsN < r.BatchSize)
+            throw new ArgumentException($"--statistics-images {statisticsN} is fewer than --batch-size {r.BatchSize}: the bootstrap and the null recompute minibatch CKA on those images.");
+        if (r.Threads is int t && t < 1)
+            throw new ArgumentException($"--threads {t}: must be a positive number.");
+        var d = r.Device;
+        if (!(d == "cpu" || d == "cuda" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var i) && i >= 0)))
+            throw new ArgumentException($"--device {d}: expected cpu, cuda or cuda:N.");
+    }
+
+    /// <summary>--out must be a folder we can write to, holding no earlier study results unless --force. Nothing is created here.</summary>
+    private static void CheckOut(DirectoryInfo output, bool force)
+    {
+        var full = output.FullName;
+        if (File.Exists(full))
+            throw new ArgumentException($"--out {full} is a file, not a folder.");
+        var existing = ScaleStudyResult.ExistingFiles(full);
+        if (existing.Count > 0 && !force)
+            throw new ArgumentException($"--out {full} already holds {string.Join(", ", existing)}; pass --force to replace them.");
+        // The nearest folder that exists must accept a new file (the output folder itself, or where it will be created).
+        var probe = full;
+        while (!Directory.Exists(probe))
+        {
+            var parent = Path.GetDirectoryName(probe);
+            if (parent is null || File.Exists(parent))
+                throw new ArgumentException($"--out {full} cannot be created: {parent ?? probe} is not a folder.");
+            probe = parent;
+        }
+        var test = Path.Combine(probe, $".msun-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            using (File.Create(test, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ArgumentException($"--out {full} is not writable: cannot create files in {probe} ({e.Message.TrimEnd('.')}).");
+        }
+    }
+
+    private static (BackboneSpec Spec, CheckpointState? State) ResolveModel(Request r)
+    {
+        if (r.Checkpoint is not null)
+        {
+            if (r.Weights is not null)
+                throw new ArgumentException("--weights and --checkpoint are alternatives: a checkpoint holds its own weights.");
+            if (!Checkpoint.Exists(r.Checkpoint.FullName))
+                throw new CheckpointException($"--checkpoint {r.Checkpoint.FullName}: there is no {Checkpoint.FileName} there.");
+            var state = Checkpoint.ReadState(r.Checkpoint.FullName);
+            var spec = BackboneRegistry.Get(state.Options.Backbone);
+            if (r.Model is not null && !string.Equals(BackboneRegistry.Get(r.Model).Name, spec.Name, StringComparison.Ordinal))
+                throw new ArgumentException($"--model {r.Model} does not match the checkpoint in {r.Checkpoint.FullName}, which holds a {spec.Name}.");
+            return (spec, state);
+        }
+        if (r.Model is null)
+            throw new ArgumentException($"--checkpoint DIR or --model NAME is required (backbones: {string.Join(", ", BackboneRegistry.Names)}).");
+        var named = BackboneRegistry.Get(r.Model);
+        if (r.Weights is not null && !r.Weights.Exists)
+            throw new FileNotFoundException($"--weights {r.Weights.FullName}: no such file.", r.Weights.FullName);
+        return (named, null);
+    }
+
+    private static int[] DefaultProbes(int reference) =>
+        new[] { reference / 4, reference / 2, reference * 3 / 4 }.Where(p => p >= 1 && p < reference).Distinct().ToArray() is { Length: > 0 } sizes
+            ? sizes
+            : throw new ArgumentException($"--reference {reference} leaves no smaller probe size.");
+
+    private static string Describe(StudyModel m) => m.Source switch
+    {
+        StudyModelSource.Checkpoint => $"checkpoint {m.Path}",
+        StudyModelSource.PyTorchWeights => $"weights {m.Path}",
+        _ => "freshly initialised, untrained",
+    };
+
+    private static string Table(ScaleStudyResult result)
+    {
+        var profile = result.Profile;
+        int width = Math.Max("block".Length, profile.Blocks.Max(b => b.Name.Length));
+        var sb = new System.Text.StringBuilder();
+        sb.Append($"{"block".PadRight(width)}  {"#",2}  {"probe",5}  mean ± std\n");
+        foreach (var cell in profile.Cells)
+        {
+            var block = profile.Blocks.First(b => b.Name == cell.Block);
+            var s = cell.Summary;
+            string value = s.UndefinedReason is not null
+                ? "undefined"
+                : string.Create(CultureInfo.InvariantCulture, $"{s.Mean:0.0000} ± {(double.IsNaN(s.StandardDeviation) ? "n/a" : s.StandardDeviation.ToString("0.0000", CultureInfo.InvariantCulture))}");
+            if (cell.Interval is { } ci)
+                value += string.Create(CultureInfo.InvariantCulture, $"  CI [{ci.Low:0.0000}, {ci.High:0.0000}]");
+            if (cell.NullDistribution is { } nd)
+                value += string.Create(CultureInfo.InvariantCulture, $"  null {nd.Mean:0.0000} ± {nd.StandardDeviation:0.0000}");
+            sb.Append($"{cell.Block.PadRight(width)}  {block.Index,2}  {cell.Probe,5}  {value}\n");
+        }
+        sb.Append($"{profile.Provenance["estimator"]} CKA, reference {profile.Provenance["reference_size"]} px, {profile.Provenance["repeats"]} subsets of {profile.Provenance["examples_per_repeat"]} images.");
+        return sb.ToString();
+    }
+
+    private static string Format(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.Seconds}s";
+
+    private sealed class Sync<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Training;
+using TorchSharp;
+
+
+namespace Msun.Analysis.Cli.Commands;
+
+/// <summary>
+/// <c>msun train</c>: trains a registered backbone with the Vanilla or MST baseline on a built-in dataset,
+/// checkpointing atomically after every epoch; <c>--resume</c> continues a killed or time-boxed run. Progress goes
+/// to stderr, one line per epoch with an ETA; the final summary (JSON) to stdout.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Backbone name (e.g. resnet18-small). Required for a new run; taken from the checkpoint with --resume." };
+        var method = new Option<string?>("--method") { Description = "vanilla or mst. Required for a new run." };
+        method.AcceptOnlyFromAmong("vanilla", "mst");
+        var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
+        var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 10); the cosine schedule spans them all." };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Images per step (default 128)." };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate after warm-up (default 0.1)." };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "SGD weight decay (default 5e-4)." };
+        var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear warm-up (default 1), then cosine to 0.01 x lr." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of weight initialisation, data order and subsets (default 0)." };
+        var scales = new Option<string?>("--scales") { Description = "MST: comma-separated extra sizes below the reference (default half and three quarters: 14,21 at 28)." };
+        var reference = new Option<int?>("--reference-size") { Description = "Training and test input size (default: the dataset's native size; larger upsamples)." };
+        var device = new Option<string?>("--device") { Description = "cpu (default) or cuda[:N]." };
+        var trainSubset = new Option<int?>("--train-subset") { Description = "Train on a seeded random subset of N training images." };
+        var testSubset = new Option<int?>("--test-subset") { Description = "Evaluate on a seeded random subset of N test images." };
+        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice, the number of cores)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: checkpoint.zip and train-log.jsonl.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (options default to the checkpoint's)." };
+
+        var command = new Command("train", "Train a backbone with the Vanilla or MST baseline; atomic checkpoints every epoch, --resume to continue.")
+        {
+            model, method, dataset, root, epochs, batchSize, lr, weightDecay, warmup, seed, scales, reference, device,
+            trainSubset, testSubset, threads, output, resume,
+        };
+        command.SetAction(parse => CliErrors.Run("train", () => Run(new Request(
+            parse.GetValue(model), parse.GetValue(method), parse.GetValue(dataset)!, parse.GetValue(root), parse.GetValue(epochs),
+            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(weightDecay), parse.GetValue(warmup), parse.GetValue(seed),
+            parse.GetValue(scales), parse.GetValue(reference), parse.GetValue(device), parse.GetValue(trainSubset),
+            parse.GetValue(testSubset), parse.GetValue(threads), parse.GetRequiredValue(output), parse.GetValue(resume)))));
+        return command;
+    }
+
+    private sealed record Request(
+        string? Model, string? Method, string Dataset, string? Root, int? Epochs, int? BatchSize, double? Lr, double? WeightDecay,
+        int? Warmup, int? Seed, string? Scales, int? Reference, string? Device, int? TrainSubset, int? TestSubset, int? Threads,
+        DirectoryInfo Out, bool Resume);
+
+    private static int Run(Request r)
+    {
+        Validate(r);
+        // With --resume, every option left out takes the checkpoint's value; one given explicitly must agree with it
+        // (the trainer lists any difference).
+        TrainingOptions? saved = null;
+        if (r.Resume)
+        {
+            if (!Checkpoint.Exists(r.Out.FullName))
+                throw new CheckpointException($"--resume: there is no {Checkpoint.FileName} in {r.Out.FullName}.");
+            saved = Checkpoint.ReadState(r.Out.FullName).Options;
+        }
+
+        var backbone = r.Model ?? saved?.Backbone
+            ?? throw new ArgumentException($"--model is required: a backbone name ({string.Join(", ", BackboneRegistry.Names)}).");
+        var method = r.Method is not null ? TrainingMethodNames.Parse(r.Method) : saved?.Method
+            ?? throw new ArgumentException("--method is required: vanilla or mst.");
+        BackboneRegistry.Get(backbone); // unknown name: the message lists the known ones
+        if (r.Threads is int t)
+            torch.set_num_threads(t);
+
+        var watch = Stopwatch.StartNew();
+        var manifest = DatasetManifestLoader.LoadBuiltIn(r.Dataset);
+        var train = DatasetLoader.Load(manifest, "train", r.Root);
+        var test = DatasetLoader.Load(manifest, "test", r.Root);
+        var referenceSize = r.Reference ?? saved?.ReferenceSize ?? train.Height;
+        IReadOnlyList<int>? scaleList = r.Scales is not null ? CliParsing.Sizes(r.Scales, "--scales") : saved?.Scales is { Count: > 0 } s ? s : null;
+        if (method == TrainingMethod.Vanilla && r.Scales is not null)
+            throw new ArgumentException("--scales applies to --method mst only.");
+        if (scaleList is not null && scaleList.FirstOrDefault(x => x >= referenceSize) is var tooBig and > 0)
+            throw new ArgumentException($"--scales: {tooBig} is not below the reference size {referenceSize}.");
+        var epochCount = r.Epochs ?? saved?.Epochs ?? 10;
+        var warmupEpochs = r.Warmup ?? saved?.WarmupEpochs ?? Math.Min(1, epochCount);
+        if (warmupEpochs > epochCount)
+            throw new ArgumentException($"--warmup-epochs {warmupEpochs} exceeds --epochs {epochCount}.");
+        if (r.TrainSubset is int ts && ts > train.Count)
+            throw new ArgumentException($"--train-subset {ts} exceeds the {train.Count} training images.");
+        if (r.TestSubset is int es && es > test.Count)
+            throw new ArgumentException($"--test-subset {es} exceeds the {test.Count} test images.");
+
+        var options = new TrainingOptions(
+            backbone, method, referenceSize,
+            epochs: epochCount,
+            batchSize: r.BatchSize ?? saved?.BatchSize ?? 128,
+            learningRate: r.Lr ?? saved?.LearningRate ?? 0.1,
+            weightDecay: r.WeightDecay ?? saved?.WeightDecay ?? 5e-4,
+            momentum: saved?.Momentum ?? 0.9,
+            warmupEpochs: warmupEpochs,
+            minLearningRateFraction: saved?.MinLearningRateFraction ?? 0.01,
+            gradientClipNorm: saved is null ? 1.0 : saved.GradientClipNorm,
+            seed: r.Seed ?? saved?.Seed ?? 0,
+            scales: method == TrainingMethod.Mst ? scaleList : null,
+            trainSubset: r.TrainSubset ?? saved?.TrainSubset,
+            testSubset: r.TestSubset ?? saved?.TestSubset,
+            device: r.Device ?? "cpu");
+
+        using var trainer = new Trainer(options, train, test, r.Out.FullName, r.Resume);
+        var startEpoch = trainer.EpochsCompleted;
+        Console.Error.WriteLine(
+            $"msun train: {options.Backbone} ({options.Method.ToName()}{(options.Scales.Count > 0 ? ", scales " + string.Join(",", options.Scales) : "")}, "
+            + $"reference {options.ReferenceSize} px) on {trainer.Dataset.Name}: {trainer.Dataset.TrainExamples} training / {trainer.Dataset.TestExamples} test images, "
+            + $"{trainer.StepsPerEpoch} steps per epoch, device {options.Device}, {torch.get_num_threads()} threads; "
+            + (r.Resume ? $"resuming after epoch {startEpoch} of {options.Epochs}" : $"{options.Epochs} epochs") + $" -> {trainer.OutputDirectory}");
+
+        var sessionWatch = Stopwatch.StartNew();
+        var live = !Console.IsErrorRedirected;
+        var result = trainer.Run(
+            new Sync<EpochRecord>(e =>
+            {
+                var done = e.Epoch - startEpoch;
+                var eta = TimeSpan.FromSeconds(sessionWatch.Elapsed.TotalSeconds / done * (options.Epochs - e.Epoch));
+                if (live)
+                    Console.Error.Write("\r\u001b[K");
+                Console.Error.WriteLine(FormattableString.Invariant(
+                    $"epoch {e.Epoch}/{options.Epochs}  loss {e.Loss:F4}  train {e.TrainAccuracy:P2}  test {e.TestAccuracy:P2}  lr {e.LearningRate:G4}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s + eval {e.EvalSeconds:F1} s  ETA {Format(eta)}"));
+            }),
+            live ? new Sync<BatchProgress>(b =>
+            {
+                if (b.Batch % 10 == 0 || b.Batch == b.BatchesInEpoch)
+                    Console.Error.Write(FormattableString.Invariant($"\r\u001b[Kepoch {b.Epoch} batch {b.Batch}/{b.BatchesInEpoch}  loss {b.Loss:F4}"));
+            }) : null);
+
+        if (result.EpochsCompleted == startEpoch)
+            Console.Error.WriteLine($"msun train: nothing to do; all {options.Epochs} epochs are complete in {trainer.CheckpointPath}.");
+        Console.WriteLine(Summary(result, trainer.ObjectiveDescription, watch.Elapsed));
+        return 0;
+    }
+
+    private static void Validate(Request r)
+    {
+        Positive("--epochs", r.Epochs);
+        Positive("--batch-size", r.BatchSize);
+        Positive("--train-subset", r.TrainSubset);
+        Positive("--test-subset", r.TestSubset);
+        Positive("--threads", r.Threads);
+        Positive("--reference-size", r.Reference);
+        if (r.Lr is double lr && (!(lr > 0) || !double.IsFinite(lr)))
+            throw new ArgumentException(FormattableString.Invariant($"--lr {lr}: must be a positive number."));
+        if (r.WeightDecay is double wd && (!(wd >= 0) || !double.IsFinite(wd)))
+            throw new ArgumentException(FormattableString.Invariant($"--weight-decay {wd}: must be zero or positive."));
+        if (r.Warmup is int w && w < 0)
+            throw new ArgumentException($"--warmup-epochs {w}: must be zero or positive.");
+        if (r.Device is string d) CliParsing.Device(d);
+    }
+
+    private static void Positive(string name, int? value)
+    {
+        if (value is int v && v < 1)
+            throw new ArgumentException($"{name} {v}: must be a positive number.");
+    }
+
+    private static string Format(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.Seconds}s";
+
+    private static string Summary(TrainingResult result, string objective, TimeSpan elapsed)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("backbone", result.Options.Backbone);
+            w.WriteString("method", result.Options.Method.ToName());
+            w.WriteString("objective", objective);
+            w.WriteNumber("epochs_completed", result.EpochsCompleted);
+            w.WriteBoolean("complete", result.IsComplete);
+            if (result.History.Count > 0)
+            {
+                w.WritePropertyName("last_epoch");
+                result.History[^1].WriteJson(w);
+            }
+
+            w.WriteString("checkpoint", result.CheckpointPath);
+            w.WriteString("log", result.LogPath);
+            w.WritePropertyName("options");
+            result.Options.WriteJson(w);
+            w.WriteStartObject("dataset");
+            w.WriteString("name", result.Dataset.Name);
+            w.WriteNumber("train_examples", result.Dataset.TrainExamples);
+            w.WriteNumber("test_examples", result.Dataset.TestExamples);
+            w.WriteString("provenance", result.Dataset.Provenance);
+            w.WriteEndObject();
+            w.WriteNumber("seconds", elapsed.TotalSeconds);
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private sealed class Sync<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

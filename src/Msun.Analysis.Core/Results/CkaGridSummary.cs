@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Core.Statistics;
+
+namespace Msun.Analysis.Core.Results;
+
+/// <summary>
+/// The full block × block CKA grid at one probe size (reference block i against probe block j) over k repeats:
+/// each repeat's grid, and per entry the mean ± sample std over the repeats (NaN propagates, as in <see cref="CkaProfile"/>).
+/// </summary>
+/// <remarks>
+/// Files. JSON (<see cref="ToJson"/>): <c>"format": "msun-cka-grid/1"</c>, <c>probe</c>, <c>row_blocks</c> (reference
+/// side), <c>column_blocks</c> (probe side), <c>mean</c> and <c>std</c> as row-major nested arrays, <c>repeats</c>
+/// (one nested array per repeat), <c>provenance</c>; NaN is written as the string <c>"NaN"</c>. CSV
+/// (<see cref="WriteCsv"/>), long format, one row per entry: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.
+/// </remarks>
+public sealed record CkaGridSummary
+{
+    /// <summary>The format tag written first in the JSON file.</summary>
+    public const string JsonFormat = "msun-cka-grid/1";
+
+    /// <summary>Creates the summary from the grid of every repeat.</summary>
+    /// <param name="probe">Probe size of the grid.</param>
+    /// <param name="repeats">One grid per repeat, all over the same blocks.</param>
+    /// <param name="provenance">How the numbers were made.</param>
+    /// <exception cref="ArgumentException">No repeats, or grids over different blocks.</exception>
+    public CkaGridSummary(int probe, IReadOnlyList<CkaGrid> repeats, IReadOnlyDictionary<string, string> provenance)
+    {
+        ArgumentNullException.ThrowIfNull(repeats);
+        ArgumentNullException.ThrowIfNull(provenance);
+        if (probe < 1) throw new ArgumentOutOfRangeException(nameof(probe), probe, "a probe size must be positive.");
+        if (repeats.Count == 0) throw new ArgumentException("a grid summary needs at least one repeat.", nameof(repeats));
+        var first = repeats[0];
+        foreach (var g in repeats)
+        {
+            ArgumentNullException.ThrowIfNull(g);
+            if (!g.RowLayers.SequenceEqual(first.RowLayers) || !g.ColumnLayers.SequenceEqual(first.ColumnLayers))
+                throw new ArgumentException("every repeat's grid must cover the same blocks in the same order.", nameof(repeats));
+        }
+        Probe = probe;
+        RowBlocks = [.. first.RowLayers];
+        ColumnBlocks = [.. first.ColumnLayers];
+        Repeats = [.. repeats];
+        int rows = RowBlocks.Count, columns = ColumnBlocks.Count;
+        Mean = new double[rows, columns];
+        StandardDeviation = new double[rows, columns];
+        Summaries = new SampleSummary[rows, columns];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+            {
+                var s = SampleSummary.Of(Repeats.Select(g => g.Values[i, j]).ToArray());
+                Summaries[i, j] = s;
+                Mean[i, j] = s.Mean;
+                StandardDeviation[i, j] = s.StandardDeviation;
+            }
+        Provenance = new SortedDictionary<string, string>(provenance.ToDictionary(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Probe size.</summary>
+    public int Probe { get; }
+
+    /// <summary>Reference-side blocks (rows).</summary>
+    public IReadOnlyList<string> RowBlocks { get; }
+
+    /// <summary>Probe-side blocks (columns).</summary>
+    public IReadOnlyList<string> ColumnBlocks { get; }
+
+    /// <summary>Each repeat's grid.</summary>
+    public IReadOnlyList<CkaGrid> Repeats { get; }
+
+    /// <summary>Mean over the repeats per entry.</summary>
+    public double[,] Mean { get; }
+
+    /// <summary>Sample std over the repeats per entry (NaN with one repeat).</summary>
+    public double[,] StandardDeviation { get; }
+
+    /// <summary>The full summary per entry.</summary>
+    public SampleSummary[,] Summaries { get; }
+
+    /// <summary>How the numbers were made, sorted by key.</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get; }
+
+    /// <summary>The grid as indented JSON (see the remarks).</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", JsonFormat);
+            w.WriteNumber("probe", Probe);
+            w.WriteStartArray("row_blocks");
+            foreach (var b in RowBlocks) w.WriteStringValue(b);
+            w.WriteEndArray();
+            w.WriteStartArray("column_blocks");
+            foreach (var b in ColumnBlocks) w.WriteStringValue(b);
+            w.WriteEndArray();
+            w.WritePropertyName("mean");
+            Matrix(w, Mean);
+            w.WritePropertyName("std");
+            Matrix(w, StandardDeviation);
+            w.WriteStartArray("repeats");
+            foreach (var g in Repeats) Matrix(w, g.Values);
+            w.WriteEndArray();
+            w.WriteStartObject("provenance");
+            foreach (var (k, v) in Provenance) w.WriteString(k, v);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Long-format CSV: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.</summary>
+    public void WriteCsv(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var ci = CultureInfo.InvariantCulture;
+        writer.Write("row_block,column_block,probe,mean,std,repeats,non_finite\n");
+        for (int i = 0; i < RowBlocks.Count; i++)
+            for (int j = 0; j < ColumnBlocks.Count; j++)
+            {
+                var s = Summaries[i, j];
+                writer.Write(string.Create(ci,
+                    $"{Field(RowBlocks[i])},{Field(ColumnBlocks[j])},{Probe},{Number(s.Mean)},{Number(s.StandardDeviation)},{s.Count},{s.NonFiniteCount}\n"));
+            }
+    }
+
+    private static void Matrix(Utf8JsonWriter w, double[,] values)
+    {
+        w.WriteStartArray();
+        for (int i = 0; i < values.GetLength(0); i++)
+        {
+            w.WriteStartArray();
+            for (int j = 0; j < values.GetLength(1); j++)
+            {
+                double v = values[i, j];
+                if (double.IsFinite(v)) w.WriteNumberValue(v);
+                else w.WriteStringValue(v.ToString(CultureInfo.InvariantCulture));
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+
+    private static string Number(double value) => double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Field(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
+}

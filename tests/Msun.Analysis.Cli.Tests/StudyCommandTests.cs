@@ -1,0 +1,156 @@
+using System.Text.Json;
+
+namespace Msun.Analysis.Cli.Tests;
+
+/// <summary>A tiny msun train checkpoint (2 steps on 32 Fashion-MNIST images), made once for the study tests.</summary>
+public sealed class TinyCheckpoint : IDisposable
+{
+    public TinyCheckpoint()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "msun-study-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        Run = Path.Combine(Folder, "run");
+        var outcome = MsunProcess.Run("train", "--model", "resnet18-small", "--method", "vanilla", "--epochs", "1", "--batch-size", "16",
+            "--train-subset", "32", "--test-subset", "32", "--out", Run);
+        if (outcome.ExitCode != 0) throw new InvalidOperationException("msun train failed: " + outcome.Stderr);
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The run folder holding checkpoint.zip.</summary>
+    public string Run { get; }
+
+    public string NewOut() => Path.Combine(Folder, "out-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary><c>msun study-scales</c> and <c>msun recommend-split</c> as users run them (Fashion-MNIST at /usr/share/datasets/fashion-mnist).</summary>
+public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture<TinyCheckpoint>
+{
+    /// <summary>A small study of the tiny checkpoint; <paramref name="extra"/> holds option/value pairs that replace or add to the defaults.</summary>
+    private string[] Study(string outDir, params string[] extra)
+    {
+        var options = new List<(string Name, string Value)>
+        {
+            ("--checkpoint", checkpoint.Run), ("--images", "64"), ("--batch-size", "32"), ("--repeats", "2"), ("--probes", "7,14"),
+            ("--threads", "1"), ("--out", outDir),
+        };
+        for (int i = 0; i < extra.Length; i += 2)
+        {
+            int at = options.FindIndex(o => o.Name == extra[i]);
+            if (at >= 0) options[at] = (extra[i], extra[i + 1]);
+            else options.Add((extra[i], extra[i + 1]));
+        }
+        return ["study-scales", .. options.SelectMany(o => new[] { o.Name, o.Value })];
+    }
+
+    [Fact]
+    public void StudiesACheckpointRecommendsASplitAndRefusesToOverwrite()
+    {
+        var dir = checkpoint.NewOut();
+        var run = MsunProcess.Run(Study(dir, "--grid-probe", "7", "--bootstrap", "5", "--permutations", "5", "--statistics-images", "32"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(["grid.csv", "grid.json", "profile-summary.csv", "profile.csv", "profile.json"],
+            Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("ETA", run.Stderr);
+        foreach (var block in new[] { "relu", "layer1", "layer2", "layer3", "layer4" })
+            Assert.Contains(block, run.Stdout);
+        Assert.Contains("±", run.Stdout);
+        using (var profile = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "profile.json"))))
+        {
+            var root = profile.RootElement;
+            Assert.Equal("msun-cka-profile/1", root.GetProperty("format").GetString());
+            Assert.Equal(10, root.GetProperty("cells").GetArrayLength());
+            var provenance = root.GetProperty("provenance");
+            Assert.Equal("checkpoint", provenance.GetProperty("model.source").GetString());
+            Assert.EndsWith("checkpoint.zip", provenance.GetProperty("model.checkpoint").GetString());
+            Assert.Equal("minibatch", provenance.GetProperty("estimator").GetString());
+        }
+        Assert.Equal(11, File.ReadAllLines(Path.Combine(dir, "profile-summary.csv")).Length);
+        Assert.Equal(21, File.ReadAllLines(Path.Combine(dir, "profile.csv")).Length);
+
+        var split = MsunProcess.Run("recommend-split", dir, "--uncertainty", "none", "--probes", "all");
+        Assert.True(split.ExitCode == 0, split.Stderr);
+        Assert.StartsWith("Recommended split: ", split.Stdout);
+        Assert.Contains("Probe 7: τ = ", split.Stdout);
+        using (var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "split.json"))))
+        {
+            Assert.Equal("msun-split/1", saved.RootElement.GetProperty("format").GetString());
+            Assert.Equal(2, saved.RootElement.GetProperty("per_probe").GetArrayLength());
+            Assert.InRange(saved.RootElement.GetProperty("split").GetInt32(), 0, 4);
+        }
+
+        var before = File.ReadAllText(Path.Combine(dir, "profile.json"));
+        var again = MsunProcess.Run(Study(dir));
+        Assert.Equal(2, again.ExitCode);
+        var line = Assert.Single(again.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("already holds profile.json", line);
+        Assert.Contains("--force", line);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(dir, "profile.json")));
+    }
+
+    public static TheoryData<string[], string> BadInputs() => new()
+    {
+        { ["--probes", "7,28"], "--probes: 28 is not smaller than the reference size 28" },
+        { ["--probes", "7,x"], "--probes: 'x' is not a positive whole number" },
+        { ["--blocks", "relu,layer9"], "--blocks: resnet18-small has no block 'layer9'; its blocks are relu, layer1" },
+        { ["--images", "3"], "--images 3: debiased CKA (unbiased HSIC) needs at least 4 images" },
+        { ["--batch-size", "128"], "--images 64 is fewer than --batch-size 128" },
+        { ["--model", "vgg16-bn-small"], "--model vgg16-bn-small does not match the checkpoint" },
+        { ["--weights", "/tmp/none.pt"], "--weights and --checkpoint are alternatives" },
+        { ["--grid-probe", "9"], "--grid-probe 9 is not one of --probes (7,14)" },
+        { ["--sigma-fraction", "0.5"], "--sigma-fraction 0.5 applies to --estimator rbf only" },
+        { ["--bootstrap", "1"], "--bootstrap 1" },
+        { ["--estimator", "streaming"], "--estimator streaming with --activations flatten would hold" },
+        { ["--images", "20000"], "--images 20000: the test split of fashion-mnist has only 10000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputFailsWithOneLineAndWritesNothing(string[] extra, string expected)
+    {
+        var dir = checkpoint.NewOut();
+        AssertFails(MsunProcess.Run(Study(dir, extra)), expected);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Theory]
+    [InlineData("/etc/passwd", "--out /etc/passwd is a file, not a folder")]
+    [InlineData("/etc/passwd/study", "cannot be created")]
+    [InlineData("/proc/msun-study", "is not writable")]
+    public void UnusableOutFails(string outDir, string expected) =>
+        AssertFails(MsunProcess.Run(Study(outDir)), expected);
+
+    [Fact]
+    public void MissingModelAndUnknownBackboneFail()
+    {
+        AssertFails(MsunProcess.Run("study-scales", "--out", checkpoint.NewOut()), "--checkpoint DIR or --model NAME is required");
+        AssertFails(MsunProcess.Run("study-scales", "--model", "resnet19", "--out", checkpoint.NewOut()), "Unknown backbone 'resnet19'");
+        AssertFails(MsunProcess.Run("study-scales", "--checkpoint", checkpoint.Folder, "--out", checkpoint.NewOut()), "there is no checkpoint.zip");
+    }
+
+    [Fact]
+    public void RecommendSplitBadInputs()
+    {
+        var missing = MsunProcess.Run("recommend-split", checkpoint.Folder);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("msun recommend-split: error: ", missing.Stderr);
+        Assert.Contains("holds no profile.json", missing.Stderr);
+        var threshold = MsunProcess.Run("recommend-split", checkpoint.Folder, "--threshold", "2");
+        Assert.Equal(2, threshold.ExitCode);
+        Assert.Contains("--threshold '2': expected auto or a number in (0, 1]", threshold.Stderr);
+    }
+
+    private static void AssertFails(MsunProcess.Outcome outcome, string expected, string command = "study-scales")
+    {
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal("", outcome.Stdout);
+        var line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"msun {command}: error: ", line);
+        Assert.Contains(expected, line);
+    }
+}

@@ -1,0 +1,204 @@
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Core.Results;
+using Msun.Analysis.Torch.Capture;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Tests.Data;
+using static TorchSharp.torch;
+using CoreCka = Msun.Analysis.Core.Cka.Cka;
+
+namespace Msun.Analysis.Torch.Tests.Study;
+
+/// <summary>
+/// The real Fashion-MNIST test split (Debian's dataset-fashion-mnist) and a freshly initialised resnet18-small, built once.
+/// torch runs single-threaded meanwhile (restored at the end): the batches are tiny, and on a loaded 2-core machine
+/// torch's intra-op threads spin against the BLAS threads of the CKA and make the tests several times slower.
+/// </summary>
+public sealed class StudyFixture : IDisposable
+{
+    private readonly int threads = get_num_threads();
+
+    public StudyFixture()
+    {
+        set_num_threads(1);
+        Data = DatasetLoader.Load(DatasetManifestLoader.LoadBuiltIn("fashion-mnist"), "test");
+        Model = StudyModel.FreshlyInitialised("resnet18-small", seed: 7);
+    }
+
+    public ImageDataset Data { get; }
+
+    public StudyModel Model { get; }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        set_num_threads(threads);
+    }
+}
+
+[Collection("Torch")]
+public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyFixture>
+{
+    private static readonly string[] Stages = ["relu", "layer1", "layer2", "layer3", "layer4"];
+
+    private static ScaleStudyOptions Small(int seed = 3, StudyEstimator estimator = StudyEstimator.Minibatch,
+        ActivationPolicy activations = ActivationPolicy.Flatten, int images = 96, int repeats = 2) =>
+        new(28, [14, 7], images, repeats, seed, estimator, batchSize: 32, activations: activations);
+
+    [Fact]
+    public void ProfileHasEveryBlockAndProbeWithProvenanceAndIsDeterministic()
+    {
+        var options = Small();
+        var first = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
+        Assert.Equal(Stages, first.Blocks.Select(b => b.Name));
+        Assert.Equal([1, 2, 3, 4, 5], first.Blocks.Select(b => b.Index));
+        Assert.Equal([7, 14], first.Probes);
+        Assert.Equal(10, first.Cells.Count);
+        foreach (var cell in first.Cells)
+        {
+            Assert.Equal(2, cell.Repeats.Count);
+            Assert.All(cell.Repeats, v => Assert.InRange(v, -1.0, 1.0 + 1e-12));
+            Assert.NotEqual(cell.Repeats[0], cell.Repeats[1]); // different subsets
+            Assert.Null(cell.Interval);
+            Assert.Null(cell.NullDistribution);
+        }
+        var p = first.Provenance;
+        Assert.Equal("fresh-initialisation", p["model.source"]);
+        Assert.Equal("resnet18-small", p["model.backbone"]);
+        Assert.Equal("minibatch", p["estimator"]);
+        Assert.Equal("linear", p["kernel"]);
+        Assert.Equal("32", p["batch_size"]);
+        Assert.Equal("96", p["examples_per_repeat"]);
+        Assert.Equal("3", p["seed"]);
+        Assert.Equal("28", p["reference_size"]);
+        Assert.Equal("7,14", p["probes"]);
+        Assert.Contains("down to the probe size then up to 28", p["transform"]);
+        Assert.StartsWith("fashion-mnist/test", p["dataset"]);
+        Assert.StartsWith("flatten", p["activations"]);
+
+        var again = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
+        Assert.Equal(first, again);
+        Assert.Equal(first.ToJson(), again.ToJson());
+
+        // The seed picks the subsets: subset i depends on (seed, i) only.
+        var subsets = ScaleStudy.Subsets(fixture.Data.Count, options);
+        Assert.Equal(subsets[0], ScaleStudy.Subsets(fixture.Data.Count, Small(repeats: 3))[0]);
+        Assert.NotEqual(subsets[0], ScaleStudy.Subsets(fixture.Data.Count, Small(seed: 4))[0]);
+    }
+
+    [Theory]
+    [InlineData(StudyEstimator.Minibatch, ActivationPolicy.Flatten)]
+    [InlineData(StudyEstimator.Rbf, ActivationPolicy.Flatten)]
+    [InlineData(StudyEstimator.Streaming, ActivationPolicy.SpatialMean)]
+    public void IdenticalInputsGiveCkaOne(StudyEstimator estimator, ActivationPolicy activations)
+    {
+        // probe = reference is refused by the options; the library's probe-input seam feeds the reference batch itself.
+        var options = Small(estimator: estimator, activations: activations, images: 64, repeats: 1);
+        var profile = ScaleStudy.Run(fixture.Model, fixture.Data, options, (reference, _) => reference.clone(), null, default).Profile;
+        Assert.Equal("custom probe input (library test seam)", profile.Provenance["transform"]);
+        Assert.All(profile.Cells, c => Assert.Equal(1.0, c.Repeats[0], 1e-9));
+    }
+
+    [Fact]
+    public void StreamingMatchesInMemoryCkaOnTheSameSubset()
+    {
+        // 100 images in batches of 32: the streaming estimator takes the short final batch of 4 too.
+        var options = new ScaleStudyOptions(28, [14], 100, 1, seed: 11, StudyEstimator.Streaming, batchSize: 32, activations: ActivationPolicy.SpatialMean);
+        var profile = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
+        Assert.Equal("100", profile.Provenance["examples_per_repeat"]);
+
+        var subset = ScaleStudy.Subsets(fixture.Data.Count, options)[0];
+        using var scope = NewDisposeScope();
+        var (images, _) = fixture.Data.GetBatch(subset, CPU);
+        var probe = new MultiScaleResize(new MultiScaleResizeOptions(28, 14)).Apply(images);
+        var inMemory = ScaleComparison.Run(fixture.Model.Model, Stages, [(images, probe)],
+            new ScaleComparisonOptions(ScaleCkaEstimator.InMemory, new CaptureOptions(ActivationPolicy.SpatialMean), hsic: HsicEstimator.Unbiased));
+        for (int i = 0; i < Stages.Length; i++)
+            Assert.Equal(inMemory.PerLayer[i].Value, profile.Cell(Stages[i], 14).Repeats[0], 1e-9);
+    }
+
+    [Fact]
+    public void BootstrapNullAndGridAreReportedAndConsistent()
+    {
+        var options = new ScaleStudyOptions(28, [7, 14], 64, 2, seed: 5, batchSize: 32,
+            bootstrapResamples: 10, permutations: 10, statisticsImages: 64, gridProbe: 7);
+        var result = ScaleStudy.Run(fixture.Model, fixture.Data, options);
+        foreach (var cell in result.Profile.Cells)
+        {
+            Assert.NotNull(cell.Interval);
+            Assert.Equal(10, cell.Interval!.Resamples);
+            Assert.True(cell.Interval.Low <= cell.Interval.High);
+            Assert.NotNull(cell.NullDistribution);
+            // Without pairing, debiased CKA centres on 0; the paired value is far above it.
+            Assert.InRange(cell.NullDistribution!.Mean, -0.2, 0.2);
+            Assert.True(cell.Summary.Mean > cell.NullDistribution.Mean + 0.2);
+        }
+        var grid = Assert.IsType<CkaGridSummary>(result.Grid);
+        Assert.Equal(7, grid.Probe);
+        Assert.Equal(Stages, grid.RowBlocks);
+        Assert.Equal(2, grid.Repeats.Count);
+        for (int i = 0; i < Stages.Length; i++)
+            Assert.Equal(result.Profile.Cell(Stages[i], 7).Summary.Mean, grid.Mean[i, i], 1e-12);
+        Assert.Contains("\"format\": \"msun-cka-grid/1\"", grid.ToJson());
+    }
+
+    [Fact]
+    public void CompressionKeepsEveryCkaOfEveryResample()
+    {
+        var rng = new Core.Statistics.SeededRandom(9);
+        const int n = 12, d = 40;
+        var parts = new[] { 0, 1 }.Select(k =>
+        {
+            var values = new float[6 * d];
+            for (int i = 0; i < values.Length; i++) values[i] = (float)(rng.NextGaussian() + 3);
+            return new LayerActivation("x", "x", 0, [6, d], values, null, 6, d);
+        }).ToArray();
+        var original = FeatureMatrix.FromRowMajor("x", parts.SelectMany(p => p.SingleData!).ToArray(), n, d);
+        var compressed = ScaleStudy.Compress(parts, "x");
+        Assert.Equal(n, compressed.Columns);
+        var other = FeatureMatrix.FromRowMajor("y", Enumerable.Range(0, n * 5).Select(_ => rng.NextGaussian()).ToArray(), n, 5);
+        for (int trial = 0; trial < 5; trial++)
+        {
+            var rows = rng.Resample(n);
+            foreach (var options in new[] { new CkaOptions(CkaKernel.Linear, HsicEstimator.Unbiased), new CkaOptions(CkaKernel.Rbf(0.5), HsicEstimator.Biased) })
+                Assert.Equal(CoreCka.Compute(original.SelectRows(rows), other.SelectRows(rows), options).Value,
+                    CoreCka.Compute(compressed.SelectRows(rows), other.SelectRows(rows), options).Value, 1e-9);
+        }
+    }
+
+    [Fact]
+    public void BadOptionsAndBlocksFailWithNamedProblems()
+    {
+        Assert.Contains("not smaller than the reference size 28", Assert.ThrowsAny<ArgumentException>(() => new ScaleStudyOptions(28, [14, 28])).Message);
+        Assert.Contains("fewer than one batch of 128", Assert.ThrowsAny<ArgumentException>(() => new ScaleStudyOptions(28, [14], imagesPerSubset: 100)).Message);
+        Assert.Contains("at least 4 images", Assert.ThrowsAny<ArgumentException>(() => new ScaleStudyOptions(28, [14], imagesPerSubset: 3, batchSize: 4)).Message);
+        Assert.Contains("not among the probes", Assert.ThrowsAny<ArgumentException>(() => new ScaleStudyOptions(28, [14], gridProbe: 7)).Message);
+        Assert.Contains("RBF estimator only", Assert.ThrowsAny<ArgumentException>(() => new ScaleStudyOptions(28, [14], sigmaFraction: 1.0)).Message);
+
+        var unknown = new ScaleStudyOptions(28, [14], 64, 1, batchSize: 32, blocks: ["relu", "layer9"]);
+        var e = Assert.Throws<ArgumentException>(() => ScaleStudy.Check(fixture.Model, fixture.Data, unknown));
+        Assert.Contains("no block 'layer9'; its blocks are relu, layer1, layer2, layer3, layer4", e.Message);
+
+        var streaming = new ScaleStudyOptions(28, [14], 64, 1, estimator: StudyEstimator.Streaming, batchSize: 32);
+        Assert.Contains("spatial-mean", Assert.Throws<ArgumentException>(() => ScaleStudy.Check(fixture.Model, fixture.Data, streaming)).Message);
+
+        var tooMany = new ScaleStudyOptions(28, [14], 20000, 1, batchSize: 32);
+        Assert.Contains("has only 10000", Assert.Throws<ArgumentException>(() => ScaleStudy.Check(fixture.Model, fixture.Data, tooMany)).Message);
+    }
+
+    [Fact]
+    public void BlocksAreMeasuredInNetworkOrderAndFilesAreNotOverwritten()
+    {
+        var options = new ScaleStudyOptions(28, [14], 32, 1, batchSize: 32, blocks: ["layer3", "relu"]);
+        var result = ScaleStudy.Run(fixture.Model, fixture.Data, options);
+        Assert.Equal([("relu", 1), ("layer3", 4)], result.Profile.Blocks.Select(b => (b.Name, b.Index)));
+        using var folder = new TempFolder();
+        var dir = Path.Combine(folder.Path, "out");
+        var written = result.Save(dir);
+        Assert.Equal([ScaleStudyResult.ProfileJson, ScaleStudyResult.ProfileCsv, ScaleStudyResult.ProfileSummaryCsv], written.Select(Path.GetFileName));
+        Assert.Equal(result.Profile, CkaProfile.FromJson(File.ReadAllText(Path.Combine(dir, ScaleStudyResult.ProfileJson))));
+        Assert.Throws<IOException>(() => result.Save(dir));
+        Assert.Equal(3, result.Save(dir, overwrite: true).Count);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+    }
+}
