@@ -72,16 +72,19 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 {
     private BackboneStage[] stages = [];
 
-    /// <summary>Passes the module name to TorchSharp.</summary>
-    protected Backbone(string name) : base(name)
+    /// <summary>Passes the module name to TorchSharp and checks the sizes every backbone shares.</summary>
+    protected Backbone(string name, int inChannels, int numClasses) : base(name)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        NumClasses = numClasses;
     }
 
     /// <summary>Ordered stages, shallow to deep (the paper's 5 blocks).</summary>
     public IReadOnlyList<BackboneStage> Stages => stages;
 
     /// <summary>Number of classes of the head.</summary>
-    public abstract int NumClasses { get; }
+    public int NumClasses { get; }
 
     /// <summary>The stage whose output module has the given path.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>

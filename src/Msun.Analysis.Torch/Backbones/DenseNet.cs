@@ -65,16 +65,12 @@ public sealed class DenseNet : Backbone
     private readonly Module<Tensor, Tensor> classifier;
     // Lives inside 'features' (key features.norm5); kept in an array so RegisterComponents does not register it a second time.
     private readonly Module<Tensor, Tensor>[] featuresTail;
-    private readonly int numClasses;
 
     /// <summary>Builds a freshly initialised DenseNet.</summary>
-    public DenseNet(DenseNetConfig config, int inChannels, int numClasses) : base(nameof(DenseNet))
+    public DenseNet(DenseNetConfig config, int inChannels, int numClasses) : base(nameof(DenseNet), inChannels, numClasses)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        this.numClasses = numClasses;
 
         var stem = config.Stem;
         var stemRun = new List<(string, Module<Tensor, Tensor>)>
@@ -123,8 +119,6 @@ public sealed class DenseNet : Backbone
         SetStages(runs.Select(r => new BackboneStage(r.Select(p => ($"features.{p.Item1}", p.Item2)).ToArray())).ToArray());
     }
 
-    /// <inheritdoc />
-    public override int NumClasses => numClasses;
 
     /// <summary>Describes a DenseNet as data, from the same config the module uses.</summary>
     public static BackboneSpec Spec(string name, string description, DenseNetConfig config, int inChannels, int numClasses, int nativeInputSize)

@@ -78,16 +78,12 @@ public sealed class MobileNetV2 : Backbone
     private readonly Module<Tensor, Tensor> avgpool;
     private readonly Module<Tensor, Tensor> flatten;
     private readonly Module<Tensor, Tensor> classifier;
-    private readonly int numClasses;
 
     /// <summary>Builds a freshly initialised MobileNetV2.</summary>
-    public MobileNetV2(MobileNetV2Config config, int inChannels, int numClasses) : base(nameof(MobileNetV2))
+    public MobileNetV2(MobileNetV2Config config, int inChannels, int numClasses) : base(nameof(MobileNetV2), inChannels, numClasses)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        this.numClasses = numClasses;
 
         var runs = new List<List<(string, Module<Tensor, Tensor>)>>();
         var run = new List<(string, Module<Tensor, Tensor>)>();
@@ -129,8 +125,6 @@ public sealed class MobileNetV2 : Backbone
         SetStages(runs.Select(r => new BackboneStage(r)).ToArray());
     }
 
-    /// <inheritdoc />
-    public override int NumClasses => numClasses;
 
     /// <summary>Describes a MobileNetV2 as data, from the same config the module uses.</summary>
     public static BackboneSpec Spec(string name, string description, MobileNetV2Config config, int inChannels, int numClasses, int nativeInputSize)

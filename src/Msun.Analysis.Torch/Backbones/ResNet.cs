@@ -73,16 +73,12 @@ public sealed class ResNet : Backbone
     private readonly Module<Tensor, Tensor> avgpool;
     private readonly Module<Tensor, Tensor> flatten;
     private readonly Module<Tensor, Tensor> fc;
-    private readonly int numClasses;
 
     /// <summary>Builds a freshly initialised ResNet.</summary>
-    public ResNet(ResNetConfig config, int inChannels, int numClasses) : base(nameof(ResNet))
+    public ResNet(ResNetConfig config, int inChannels, int numClasses) : base(nameof(ResNet), inChannels, numClasses)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        this.numClasses = numClasses;
 
         var stem = config.Stem;
         var w = config.Widths;
@@ -117,8 +113,6 @@ public sealed class ResNet : Backbone
             new BackboneStage([("layer4", layer4)]));
     }
 
-    /// <inheritdoc />
-    public override int NumClasses => numClasses;
 
     /// <summary>Describes a ResNet as data: stages, channels and size-changing layers, from the same config the module uses.</summary>
     public static BackboneSpec Spec(string name, string description, ResNetConfig config, int inChannels, int numClasses, int nativeInputSize)

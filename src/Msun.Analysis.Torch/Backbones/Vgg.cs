@@ -60,16 +60,12 @@ public sealed class Vgg : Backbone
     private readonly Module<Tensor, Tensor> avgpool;
     private readonly Module<Tensor, Tensor> flatten;
     private readonly Module<Tensor, Tensor> classifier;
-    private readonly int numClasses;
 
     /// <summary>Builds a freshly initialised VGG.</summary>
-    public Vgg(VggConfig config, int inChannels, int numClasses) : base(nameof(Vgg))
+    public Vgg(VggConfig config, int inChannels, int numClasses) : base(nameof(Vgg), inChannels, numClasses)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
-        this.numClasses = numClasses;
 
         features = Sequential();
         var stageModules = new List<List<(string, Module<Tensor, Tensor>)>>();
@@ -121,8 +117,6 @@ public sealed class Vgg : Backbone
         SetStages(stageModules.Select(r => new BackboneStage(r)).ToArray());
     }
 
-    /// <inheritdoc />
-    public override int NumClasses => numClasses;
 
     /// <summary>Describes a VGG as data, from the same config the module uses.</summary>
     public static BackboneSpec Spec(string name, string description, VggConfig config, int inChannels, int numClasses, int nativeInputSize)

@@ -116,17 +116,7 @@ public sealed class ImageDataset
         if (indices.IsEmpty)
             throw new ArgumentException("indices is empty; a batch needs at least one example.", nameof(indices));
 
-        var size = ImageBytes;
-        var bytes = new byte[(long)indices.Length * size];
-        var labels = new long[indices.Length];
-        for (var b = 0; b < indices.Length; b++)
-        {
-            var i = indices[b];
-            if ((uint)i >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"indices[{b}] is {i}; the dataset has {Count} examples.");
-            _pixels.AsSpan((int)((long)i * size), size).CopyTo(bytes.AsSpan(b * size, size));
-            labels[b] = _labels[i];
-        }
+        var (bytes, labels) = Gather(indices);
 
         using var scope = NewDisposeScope();
         long[] shape = [indices.Length, Channels, Height, Width];
@@ -140,6 +130,15 @@ public sealed class ImageDataset
     public ImageDataset Subset(ReadOnlySpan<int> indices, string description)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        var (bytes, labels) = Gather(indices);
+
+        return FromOwnedArrays(bytes, labels, Channels, Height, Width, ClassNames,
+            Provenance.WithStep($"subset of {indices.Length}: {description}"));
+    }
+
+    /// <summary>Copies the pixels and labels of <paramref name="indices"/>, in that order, checking each index.</summary>
+    private (byte[] Pixels, long[] Labels) Gather(ReadOnlySpan<int> indices)
+    {
         var size = ImageBytes;
         var bytes = new byte[(long)indices.Length * size];
         var labels = new long[indices.Length];
@@ -152,7 +151,6 @@ public sealed class ImageDataset
             labels[b] = _labels[i];
         }
 
-        return FromOwnedArrays(bytes, labels, Channels, Height, Width, ClassNames,
-            Provenance.WithStep($"subset of {indices.Length}: {description}"));
+        return (bytes, labels);
     }
 }
