@@ -70,12 +70,7 @@ public class CkaCommandTests
     [MemberData(nameof(BadInputs))]
     public void BadInputFailsWithOneLineNamingTheProblem(string[] args, string expected)
     {
-        var outcome = MsunProcess.Run(args);
-        Assert.NotEqual(0, outcome.ExitCode);
-        Assert.Equal("", outcome.Stdout);
-        string line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("msun cka: error: ", line);
-        Assert.Contains(expected, line);
+        MsunProcess.AssertOneLineError(MsunProcess.Run(args), "cka", expected);
     }
 
     [Fact]

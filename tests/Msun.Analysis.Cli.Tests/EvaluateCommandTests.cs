@@ -45,9 +45,7 @@ public sealed class EvaluateCommandTests(TinyCheckpoint checkpoint) : IClassFixt
     {
         string dir = checkpoint.NewOut();
         var run = MsunProcess.Run(["evaluate", "--checkpoint", checkpoint.Run, "--out", dir, .. extra]);
-        Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("msun evaluate: error: ", run.Stderr);
-        Assert.Contains(expected, run.Stderr);
+        MsunProcess.AssertOneLineError(run, "evaluate", expected);
         Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
     }
 

@@ -86,7 +86,7 @@ public class MacsCommandTests
         try
         {
             var outcome = MsunProcess.Run(["macs", .. args, "--csv", Path.Combine(dir, "out.csv")]);
-            AssertOneLineError(outcome, expected);
+            MsunProcess.AssertOneLineError(outcome, "macs", expected);
             Assert.Empty(Directory.GetFileSystemEntries(dir));
         }
         finally
@@ -102,11 +102,11 @@ public class MacsCommandTests
         try
         {
             string missing = Path.Combine(dir, "no-such-folder", "out.csv");
-            AssertOneLineError(MsunProcess.Run("macs", "--model", "resnet18-small", "--sizes", "28", "--csv", missing),
+            MsunProcess.AssertOneLineError(MsunProcess.Run("macs", "--model", "resnet18-small", "--sizes", "28", "--csv", missing), "macs",
                 $"--csv: cannot write '{missing}': folder {Path.Combine(dir, "no-such-folder")} does not exist");
 
             string folder = Directory.CreateDirectory(Path.Combine(dir, "a-folder")).FullName;
-            AssertOneLineError(MsunProcess.Run("macs", "--model", "resnet18-small", "--sizes", "28", "--csv", folder),
+            MsunProcess.AssertOneLineError(MsunProcess.Run("macs", "--model", "resnet18-small", "--sizes", "28", "--csv", folder), "macs",
                 $"--csv: cannot write '{folder}': it is a directory");
             Assert.Equal([folder], Directory.GetFileSystemEntries(dir));
             Assert.Empty(Directory.GetFileSystemEntries(folder));
@@ -115,14 +115,5 @@ public class MacsCommandTests
         {
             Directory.Delete(dir, true);
         }
-    }
-
-    private static void AssertOneLineError(MsunProcess.Outcome outcome, string expected)
-    {
-        Assert.Equal(2, outcome.ExitCode);
-        Assert.Equal("", outcome.Stdout);
-        string line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("msun macs: error: ", line);
-        Assert.Contains(expected, line);
     }
 }

@@ -18,4 +18,14 @@ internal static class MsunProcess
         process.WaitForExit();
         return new Outcome(process.ExitCode, stdout.Result, stderr);
     }
+
+    /// <summary>The bad-input contract of every command: exit code 2, nothing on stdout, one stderr line naming the problem.</summary>
+    public static void AssertOneLineError(Outcome outcome, string command, string expected)
+    {
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal("", outcome.Stdout);
+        string line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"msun {command}: error: ", line);
+        Assert.Contains(expected, line);
+    }
 }

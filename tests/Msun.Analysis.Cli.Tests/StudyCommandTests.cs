@@ -114,7 +114,7 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
     public void BadInputFailsWithOneLineAndWritesNothing(string[] extra, string expected)
     {
         var dir = checkpoint.NewOut();
-        AssertFails(MsunProcess.Run(Study(dir, extra)), expected);
+        MsunProcess.AssertOneLineError(MsunProcess.Run(Study(dir, extra)), "study-scales", expected);
         Assert.False(Directory.Exists(dir));
     }
 
@@ -123,14 +123,14 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
     [InlineData("/etc/passwd/study", "cannot be created")]
     [InlineData("/proc/msun-study", "is not writable")]
     public void UnusableOutFails(string outDir, string expected) =>
-        AssertFails(MsunProcess.Run(Study(outDir)), expected);
+        MsunProcess.AssertOneLineError(MsunProcess.Run(Study(outDir)), "study-scales", expected);
 
     [Fact]
     public void MissingModelAndUnknownBackboneFail()
     {
-        AssertFails(MsunProcess.Run("study-scales", "--out", checkpoint.NewOut()), "--checkpoint DIR or --model NAME is required");
-        AssertFails(MsunProcess.Run("study-scales", "--model", "resnet19", "--out", checkpoint.NewOut()), "Unknown backbone 'resnet19'");
-        AssertFails(MsunProcess.Run("study-scales", "--checkpoint", checkpoint.Folder, "--out", checkpoint.NewOut()), "there is no checkpoint.zip");
+        MsunProcess.AssertOneLineError(MsunProcess.Run("study-scales", "--out", checkpoint.NewOut()), "study-scales", "--checkpoint DIR or --model NAME is required");
+        MsunProcess.AssertOneLineError(MsunProcess.Run("study-scales", "--model", "resnet19", "--out", checkpoint.NewOut()), "study-scales", "Unknown backbone 'resnet19'");
+        MsunProcess.AssertOneLineError(MsunProcess.Run("study-scales", "--checkpoint", checkpoint.Folder, "--out", checkpoint.NewOut()), "study-scales", "there is no checkpoint.zip");
     }
 
     [Fact]
@@ -143,14 +143,5 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
         var threshold = MsunProcess.Run("recommend-split", checkpoint.Folder, "--threshold", "2");
         Assert.Equal(2, threshold.ExitCode);
         Assert.Contains("--threshold '2': expected auto or a number in (0, 1]", threshold.Stderr);
-    }
-
-    private static void AssertFails(MsunProcess.Outcome outcome, string expected, string command = "study-scales")
-    {
-        Assert.Equal(2, outcome.ExitCode);
-        Assert.Equal("", outcome.Stdout);
-        var line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"msun {command}: error: ", line);
-        Assert.Contains(expected, line);
     }
 }

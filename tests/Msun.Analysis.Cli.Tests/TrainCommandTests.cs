@@ -41,12 +41,7 @@ public class TrainCommandTests
     [MemberData(nameof(BadInputs))]
     public void BadInputFailsWithOneLineNamingTheProblem(string[] args, string expected)
     {
-        var outcome = MsunProcess.Run(args);
-        Assert.Equal(2, outcome.ExitCode);
-        Assert.Equal("", outcome.Stdout);
-        var line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("msun train: error: ", line);
-        Assert.Contains(expected, line);
+        MsunProcess.AssertOneLineError(MsunProcess.Run(args), "train", expected);
     }
 
     [Fact]
