@@ -34,6 +34,17 @@ public sealed class MsunCommandTests : IDisposable
         Assert.True(macs.Rows[0].Macs < macs.Rows[1].Macs && macs.Rows[1].Macs < macs.Rows[2].Macs);
     }
 
+    [Fact]
+    public void MacsPrintsTheMsunParameterCountsAndRoutedBranchCosts()
+    {
+        var run = MsunProcess.Run("macs", "--model", "resnet50", "--msun-split", "2");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        // 25,995,432 = ResNet-50's 25,557,032 + two more stems (3×3, 5×5) and layer1 copies, counted by hand in MsunNetworkTests.
+        Assert.Contains("parameters: MSUN 25,995,432 (26.00 M) vs resnet50 25,557,032 (25.56 M)", run.Stdout);
+        Assert.Contains("msun resnet50 split 2    32     32", run.Stdout);
+        Assert.Contains("4,089,184,256", run.Stdout); // the large branch at 224 is ResNet-50's textbook 4.1 GMACs
+    }
+
     public static TheoryData<string[], string> BadInputs() => new()
     {
         { ["--split", "0"], "--split 0: must be at least 1" },
