@@ -17,7 +17,11 @@ namespace Msun.Analysis.Reports;
 /// </summary>
 public static class Figures
 {
-    private const int Width = 900, Height = 520;
+    /// <summary>Width of every figure in pixels (also the PNG size).</summary>
+    public const int Width = 900;
+
+    /// <summary>Height of every figure in pixels.</summary>
+    public const int Height = 520;
 
     /// <summary>CKA per block for every probe size of one profile, mean ± 1 std over the repeats (the paper's figure).</summary>
     /// <param name="profile">The study's profile.</param>
