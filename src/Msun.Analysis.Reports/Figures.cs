@@ -57,7 +57,8 @@ public static class Figures
                     cells.Select(c => c.Cell.Summary.Mean).ToArray(), cells.Select(c => c.Cell.Summary.StandardDeviation).ToArray()));
                 charts.Add(Line(name, color, dash, cells.Select(c => (double)c.Block.Index),
                     cells.Select(c => c.Cell.Summary.Mean),
-                    cells.Select(c => Inv($"{c.Block.Name}: {c.Cell.Summary.Mean:0.000} ± {c.Cell.Summary.StandardDeviation:0.000} ({c.Cell.Summary.Count} repeats)"))));
+                    cells.Select(c => Inv($"{c.Block.Name}: {c.Cell.Summary.Mean:0.000} ± {c.Cell.Summary.StandardDeviation:0.000} ({c.Cell.Summary.Count} repeats)")))
+                    .WithTraceInfo(LegendGroup: name));
             }
         }
 
@@ -192,7 +193,8 @@ public static class Figures
             charts.AddRange(Band(name, color, blocks.Select(b => (double)b.Index).ToArray(),
                 blocks.Select(b => (b.Upper + b.Lower) / 2).ToArray(), blocks.Select(b => (b.Upper - b.Lower) / 2).ToArray()));
             charts.Add(Line(name + " mean", color, "solid", blocks.Select(b => (double)b.Index), blocks.Select(b => b.Mean),
-                blocks.Select(b => Inv($"{b.Block}: {b.Mean:0.000} [{b.Lower:0.000}, {b.Upper:0.000}], {b.Status.ToString().ToLowerInvariant()}"))));
+                blocks.Select(b => Inv($"{b.Block}: {b.Mean:0.000} [{b.Lower:0.000}, {b.Upper:0.000}], {b.Status.ToString().ToLowerInvariant()}")))
+                .WithTraceInfo(LegendGroup: name));
             charts.Add(Line(Inv($"τ = {p.Threshold:0.###} (probe {p.Probe} px)"), color, "dot", [xMin, xMax], [p.Threshold, p.Threshold], null));
         }
 
@@ -287,8 +289,12 @@ public static class Figures
                 MultiText: text.ToArray());
     }
 
-    /// <summary>A ±std band: the upper edge then the lower edge filled to it; no legend entry of its own (it follows its line's legend group).</summary>
-    private static IEnumerable<GenericChart> Band(string name, string color, double[] x, double[] mean, double[] std)
+    /// <summary>A ±std band: the upper edge then the lower edge filled to it; no legend entry of its own, in its line's legend group
+    /// (named <paramref name="name"/>) so that clicking the line's legend entry hides the band too.</summary>
+    private static IEnumerable<GenericChart> Band(string name, string color, double[] x, double[] mean, double[] std) =>
+        BandEdges(name, color, x, mean, std).Select(c => c.WithTraceInfo(LegendGroup: name));
+
+    private static IEnumerable<GenericChart> BandEdges(string name, string color, double[] x, double[] mean, double[] std)
     {
         var keep = Enumerable.Range(0, x.Length).Where(i => double.IsFinite(std[i])).ToArray();
         if (keep.Length < 2) yield break;

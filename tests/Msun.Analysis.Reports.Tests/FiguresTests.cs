@@ -36,6 +36,9 @@ public class FiguresTests
             var upper = Numbers(Trace(json, $"probe {probe} px +1 std"), "y");
             var lower = Trace(json, $"probe {probe} px ±1 std");
             Assert.Equal("tonexty", lower.GetProperty("fill").GetString());
+            // Clicking the line's legend entry hides its band too.
+            Assert.Equal(line.GetProperty("legendgroup").GetString(), lower.GetProperty("legendgroup").GetString());
+            Assert.False(lower.GetProperty("showlegend").GetBoolean());
             for (int b = 0; b < 5; b++)
             {
                 var r = profile.Cell(SampleResults.Blocks[b], probe).Repeats;
