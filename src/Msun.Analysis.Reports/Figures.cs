@@ -136,7 +136,7 @@ public static class Figures
     public static Figure ParameterBars(MacTable macs)
     {
         ArgumentNullException.ThrowIfNull(macs);
-        var bars = ByModel(macs).Select(g => (Style: MethodStyle.For(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
+        var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
         return BarFigure("parameters", "Parameters per method", bars, "Parameters (millions)", "0.000");
     }
 
@@ -144,7 +144,7 @@ public static class Figures
     public static Figure MeanMacsBars(MacTable macs)
     {
         ArgumentNullException.ThrowIfNull(macs);
-        var bars = ByModel(macs).Select(g => (Style: MethodStyle.For(g.Key), Value: g.Average(r => (double)r.Macs) / 1e6)).ToArray();
+        var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Average(r => (double)r.Macs) / 1e6)).ToArray();
         return BarFigure("mean-macs", "Mean MACs per image over test sizes per method", bars, "MACs per image (millions, mean over test sizes)", "0.00");
     }
 
@@ -156,7 +156,7 @@ public static class Figures
         if (groups.Length == 0) throw new ArgumentException("the MAC table has no rows.", nameof(macs));
         var charts = groups.Select(g =>
         {
-            var style = MethodStyle.For(g.Key);
+            var style = MethodStyle.ForMacModel(g.Key);
             var rows = g.OrderBy(r => r.TestSize).ToArray();
             return Line(style.Label, style.Color, style.Dash, rows.Select(r => (double)r.TestSize), rows.Select(r => r.Macs / 1e6),
                 rows.Select(r => Inv($"{style.Label} at {r.TestSize} px: {r.Macs / 1e6:0.00} M MACs (branch {r.Branch}, runs at {r.InputSize} px)")));

@@ -169,6 +169,9 @@ public class FiguresTests
         Assert.Equal(MethodStyle.For("msun a").Color, MethodStyle.For("msun b", MultiScaleScoring.BestOfBranches).Color);
         Assert.NotEqual(MethodStyle.For("vanilla a").Color, MethodStyle.For("mst a").Color);
         Assert.Equal(MethodStyle.For("msun", "branch:small"), MethodStyle.For("msun", "branch:small"));
+        Assert.Equal(MethodStyle.For("msun r18", "branch:mid"), MethodStyle.ForMacModel("msun r18 branch:mid"));
+        Assert.Equal(MethodStyle.For("msun r18"), MethodStyle.ForMacModel("msun r18"));
+        Assert.Equal(MethodStyle.For("x branch:"), MethodStyle.ForMacModel("x branch:"));
         string[] branchColors = new[] { "small", "mid", "large" }.Select(b => MethodStyle.For("msun r18", MultiScaleScoring.Branch(b)).Color).ToArray();
         Assert.Equal(3, branchColors.Distinct().Count());
         Assert.DoesNotContain(MethodStyle.For("vanilla r18").Color, branchColors);

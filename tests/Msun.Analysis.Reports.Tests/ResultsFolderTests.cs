@@ -55,4 +55,27 @@ public class ResultsFolderTests
         Assert.StartsWith(bad + ": ", e.Message);
         Assert.Single(e.Message.Split(bad)[1..]); // the path once, not repeated by nested readers
     }
+
+    [Fact]
+    public void ResultsRepeatedAtTheTopOfAReproductionAreReadOnce()
+    {
+        using var tmp = new TempFolder();
+        var all = SampleResults.Accuracies();
+        var macs = SampleResults.Macs();
+        // As msun reproduce lays it out: each method in its folder, all of them again at the top.
+        foreach (var method in new[] { "vanilla", "mst", "msun" })
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(tmp.Path, method)).FullName;
+            Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(dir, "accuracy.json"), [.. all.Where(r => r.Model.StartsWith(method))]);
+            new Msun.Analysis.Core.Results.MacTable([.. macs.Rows.Where(r => r.Model.StartsWith(method))]).WriteJsonFile(Path.Combine(dir, "macs.json"));
+        }
+
+        Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(tmp.Path, "accuracy.json"), all);
+        macs.WriteJsonFile(Path.Combine(tmp.Path, "macs.json"));
+        var folder = ResultsFolder.Load(tmp.Path);
+        Assert.Equal(4, folder.Accuracy.Count);
+        Assert.Equal(all.Count, folder.AllAccuracy().Count);
+        Assert.Equal(all.Select(r => (r.Model, r.Scoring)).Order(), folder.AllAccuracy().Select(r => (r.Model, r.Scoring)).Order());
+        Assert.Equal(macs.Rows.Count, folder.AllMacs()!.Rows.Count);
+    }
 }
