@@ -18,7 +18,8 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is ArgumentException or NpyFormatException or FileNotFoundException
                                       or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
-                                      or ManifestFormatException or DatasetVerificationException or CheckpointException)
+                                      or ManifestFormatException or DatasetVerificationException or CheckpointException
+                                      or Msun.Analysis.Reports.FigureExportException)
         {
             Console.Error.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
             return BadInput;
