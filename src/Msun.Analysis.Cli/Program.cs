@@ -16,5 +16,6 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     MacsCommand.Create(),
     ReportCommand.Create(),
     ReproduceCommand.Create(),
+    StudyCommand.Create(),
 };
 return root.Parse(args).Invoke();

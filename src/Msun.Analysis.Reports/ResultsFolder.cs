@@ -25,7 +25,7 @@ public sealed class ResultsFolder
     public const string GridJson = "grid.json";
 
     /// <summary>File name of a split recommendation.</summary>
-    public const string SplitJson = "split.json";
+    public const string SplitJson = SplitRecommendationFiles.Json;
 
     /// <summary>File name of multi-scale accuracy results.</summary>
     public const string AccuracyJson = "accuracy.json";

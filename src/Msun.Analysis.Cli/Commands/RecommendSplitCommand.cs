@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
-using Msun.Analysis.Core.IO;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -16,12 +14,6 @@ namespace Msun.Analysis.Cli.Commands;
 /// </summary>
 internal static class RecommendSplitCommand
 {
-    /// <summary>File written next to the profile.</summary>
-    public const string SplitJson = "split.json";
-
-    /// <summary>The evidence table (one row per probe and block), written next to split.json.</summary>
-    public const string SplitCsv = "split.csv";
-
     public static Command Create()
     {
         var path = new Argument<string>("profile") { Description = "A study-scales output folder, or a profile.json." };
@@ -102,13 +94,10 @@ internal static class RecommendSplitCommand
             throw new ArgumentException($"--uncertainty {uncertainty}: {e.Message.TrimEnd('.')}.", e);
         }
 
-        var splitPath = Path.Combine(Path.GetDirectoryName(profilePath)!, SplitJson);
-        bool replaced = File.Exists(splitPath);
-        AtomicFile.Write(splitPath, s => s.Write(new UTF8Encoding(false).GetBytes(SplitRecommendationJson.ToJson(recommendation, profilePath))));
-        var csvPath = Path.Combine(Path.GetDirectoryName(profilePath)!, SplitCsv);
-        AtomicFile.WriteText(csvPath, w => SplitRecommendationCsv.Write(w, recommendation));
+        bool replaced = File.Exists(Path.Combine(Path.GetDirectoryName(profilePath)!, SplitRecommendationFiles.Json));
+        var splitPath = SplitRecommendationFiles.Save(recommendation, profilePath);
         Console.Write(recommendation.Explain());
-        Console.Error.WriteLine($"msun recommend-split: {(replaced ? "replaced" : "wrote")} {splitPath} and {SplitCsv}");
+        Console.Error.WriteLine($"msun recommend-split: {(replaced ? "replaced" : "wrote")} {splitPath} and {SplitRecommendationFiles.Csv}");
         return 0;
     }
 }
