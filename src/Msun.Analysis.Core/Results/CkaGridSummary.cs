@@ -112,6 +112,88 @@ public sealed record CkaGridSummary
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>
+    /// Reads a grid written by <see cref="ToJson"/>. The per-repeat metadata of <see cref="CkaGrid"/> that the file does not
+    /// hold (kernel, batch size, batch count) is taken from the provenance (<c>kernel</c>, <c>batch_size</c>) where present.
+    /// </summary>
+    /// <param name="json">The file's text.</param>
+    /// <param name="source">Named in error messages (e.g. the path).</param>
+    /// <exception cref="InvalidDataException">Not JSON, another format tag, or a missing, mis-shaped or inconsistent field (named).</exception>
+    public static CkaGridSummary FromJson(string json, string source = "grid JSON")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            string? format = root.TryGetProperty("format", out var f) ? f.GetString() : null;
+            if (format != JsonFormat)
+                throw new InvalidDataException($"{source}: expected \"format\": \"{JsonFormat}\"; got {(format is null ? "none" : $"\"{format}\"")}.");
+            int probe = root.GetProperty("probe").GetInt32();
+            string[] rows = root.GetProperty("row_blocks").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            string[] columns = root.GetProperty("column_blocks").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var provenance = root.GetProperty("provenance").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+            string kernel = provenance.GetValueOrDefault("kernel", "unknown");
+            int batchSize = int.TryParse(provenance.GetValueOrDefault("batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) ? b : 0;
+            var repeats = root.GetProperty("repeats").EnumerateArray().Select((r, k) =>
+            {
+                var values = ReadMatrix(r, rows.Length, columns.Length, $"repeat {k + 1}", source);
+                return new CkaGrid(rows, columns, values, new string?[rows.Length, columns.Length], kernel, batchSize, 0, null);
+            }).ToArray();
+            var summary = new CkaGridSummary(probe, repeats, provenance);
+            // The written mean is derived; a file whose mean disagrees with its repeats has been edited or damaged.
+            var mean = ReadMatrix(root.GetProperty("mean"), rows.Length, columns.Length, "mean", source);
+            for (int i = 0; i < rows.Length; i++)
+                for (int j = 0; j < columns.Length; j++)
+                    if (!SameNumber(mean[i, j], summary.Mean[i, j], 1e-12))
+                        throw new InvalidDataException($"{source}: mean[{rows[i]}, {columns[j]}] = {mean[i, j].ToString("R", CultureInfo.InvariantCulture)} disagrees with the mean of the repeats ({summary.Mean[i, j].ToString("R", CultureInfo.InvariantCulture)}).");
+            return summary;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"{source}: invalid CKA grid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The summary of every entry, row-major, as the rows of the CSV (<see cref="WriteCsv"/>).</summary>
+    public IReadOnlyList<CkaGridEntry> Entries() =>
+        [.. from i in Enumerable.Range(0, RowBlocks.Count)
+            from j in Enumerable.Range(0, ColumnBlocks.Count)
+            let s = Summaries[i, j]
+            select new CkaGridEntry(RowBlocks[i], ColumnBlocks[j], Probe, s.Mean, s.StandardDeviation, s.Count, s.NonFiniteCount)];
+
+    /// <inheritdoc />
+    public bool Equals(CkaGridSummary? other) =>
+        other is not null && Probe == other.Probe && RowBlocks.SequenceEqual(other.RowBlocks) && ColumnBlocks.SequenceEqual(other.ColumnBlocks)
+        && Repeats.Count == other.Repeats.Count
+        && Repeats.Zip(other.Repeats).All(p => p.First.Values.Cast<double>().SequenceEqual(p.Second.Values.Cast<double>()))
+        && Provenance.Count == other.Provenance.Count
+        && Provenance.All(p => other.Provenance.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Probe, RowBlocks.Count, ColumnBlocks.Count, Repeats.Count);
+
+    private static double[,] ReadMatrix(JsonElement element, int rows, int columns, string what, string source)
+    {
+        var values = new double[rows, columns];
+        var outer = element.EnumerateArray().ToArray();
+        if (outer.Length != rows) throw new InvalidDataException($"{source}: {what} has {outer.Length} rows; the grid has {rows} row blocks.");
+        for (int i = 0; i < rows; i++)
+        {
+            var inner = outer[i].EnumerateArray().ToArray();
+            if (inner.Length != columns) throw new InvalidDataException($"{source}: {what} row {i + 1} has {inner.Length} entries; the grid has {columns} column blocks.");
+            for (int j = 0; j < columns; j++)
+                values[i, j] = inner[j].ValueKind == JsonValueKind.String
+                    ? double.Parse(inner[j].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)
+                    : inner[j].GetDouble();
+        }
+
+        return values;
+    }
+
+    private static bool SameNumber(double a, double b, double tolerance) =>
+        (double.IsNaN(a) && double.IsNaN(b)) || a == b || Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(b));
+
     /// <summary>Long-format CSV: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.</summary>
     public void WriteCsv(TextWriter writer)
     {
@@ -149,3 +231,13 @@ public sealed record CkaGridSummary
     private static string Field(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
 }
+
+/// <summary>One entry of a <see cref="CkaGridSummary"/> as a row of its CSV.</summary>
+/// <param name="RowBlock">Reference-side block.</param>
+/// <param name="ColumnBlock">Probe-side block.</param>
+/// <param name="Probe">Probe size.</param>
+/// <param name="Mean">Mean CKA over the repeats (NaN when undefined).</param>
+/// <param name="StandardDeviation">Sample std over the repeats (NaN with one repeat).</param>
+/// <param name="Repeats">How many repeats.</param>
+/// <param name="NonFinite">How many repeats were NaN.</param>
+public sealed record CkaGridEntry(string RowBlock, string ColumnBlock, int Probe, double Mean, double StandardDeviation, int Repeats, int NonFinite);
