@@ -25,6 +25,7 @@ public static class ResultFormatters
         lock (Gate)
         {
             if (_registered) return;
+            FSharpCoreBinding.Install();
             Add<CkaProfile>(ResultHtml.Profile);
             Add<IEnumerable<CkaProfile>>(ResultHtml.Profiles);
             Add<CkaGridSummary>(ResultHtml.Grid);
