@@ -10,5 +10,6 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     StudyScalesCommand.Create(),
     RecommendSplitCommand.Create(),
     MacsCommand.Create(),
+    ReportCommand.Create(),
 };
 return root.Parse(args).Invoke();

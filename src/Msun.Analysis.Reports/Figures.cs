@@ -202,8 +202,15 @@ public static class Figures
                 MultiText: marked.Select(b => $"{b.Block}: {status.ToString().ToLowerInvariant()}").ToArray()));
         }
 
+        // The split line spans the data (not 0..1) so that a flat profile near 1 is not squashed against the top.
+        var shown = split.Probes.SelectMany(p => p.Blocks).SelectMany(b => new[] { b.Lower, b.Upper, b.Mean }).Concat(split.Probes.Select(p => p.Threshold))
+            .Where(double.IsFinite).DefaultIfEmpty(0.5).ToArray();
+        double yLow = shown.Min() - 0.02, yHigh = shown.Max() + 0.02;
         double xSplit = split.Split == 0 ? xMin : first.Blocks[Math.Min(split.Split, first.Blocks.Count) - 1].Index + 0.5;
-        charts.Add(Line($"split = {split.Split} (blocks 1..{split.Split} per scale)", "#000000", "dash", [xSplit, xSplit], [0.0, 1.0], null));
+        string splitName = split.Split == 0
+            ? "split = 0 (no per-scale subnet)"
+            : $"split = {split.Split} (blocks 1..{split.Split} per scale, the rest shared)";
+        charts.Add(Line(splitName, "#000000", "dash", [xSplit, xSplit], [yLow, yHigh], null));
         label ??= "profile";
         string title = $"Split recommendation on the CKA profile, {label}: split {split.Split}";
         var chart = Style(CSharpChart.Combine(charts), title, "Block (network order, 1 = stem)", "CKA, reference vs probe (unitless, 0–1)");
@@ -211,11 +218,14 @@ public static class Figures
         return new Figure("split", title, chart);
     }
 
-    /// <summary>The label of a result from its provenance: <c>model</c>, else <c>checkpoint</c>'s folder name, else "profile".</summary>
+    /// <summary>The label of a result from its provenance: <c>model</c>, else <c>model.training_method</c> + <c>model.backbone</c>, else <c>method</c> + <c>backbone</c>, else "profile".</summary>
     public static string LabelOf(IReadOnlyDictionary<string, string> provenance)
     {
         ArgumentNullException.ThrowIfNull(provenance);
         if (provenance.TryGetValue("model", out var m) && !string.IsNullOrWhiteSpace(m)) return m;
+        // A study of a checkpoint records the model as model.training_method + model.backbone.
+        if (provenance.TryGetValue("model.training_method", out var trained) && provenance.TryGetValue("model.backbone", out var trainedBackbone))
+            return $"{trained} {trainedBackbone}";
         if (provenance.TryGetValue("method", out var method) && provenance.TryGetValue("backbone", out var backbone)) return $"{method} {backbone}";
         return "profile";
     }
@@ -244,12 +254,23 @@ public static class Figures
     private static Figure BarFigure(string id, string title, IReadOnlyList<(MethodStyle Style, double Value)> bars, string yTitle, string format)
     {
         if (bars.Count == 0) throw new ArgumentException($"{title}: nothing to draw.");
+        // Long labels ("msun resnet18-small (best-of-branches)") break before the scoring instead of being rotated and clipped.
         var chart = CSharpChart.Column<double, string, string>(
-            values: bars.Select(b => b.Value), Keys: bars.Select(b => b.Style.Label).ToArray(), Name: yTitle,
+            values: bars.Select(b => b.Value), Keys: bars.Select(b => b.Style.Label.Replace(" (", "<br>(", StringComparison.Ordinal)).ToArray(), Name: yTitle,
             MultiText: bars.Select(b => b.Value.ToString(format, CultureInfo.InvariantCulture)).ToArray(),
             MarkerColor: Color.fromColors(bars.Select(b => Color.fromString(b.Style.Color))),
             TextPosition: StyleParam.TextPosition.Outside);
         chart = Style(chart, title, "Method (model and scoring)", yTitle);
+        chart = GenericChart.mapLayout(FuncConvert.FromFunc<Layout, Layout>(layout =>
+        {
+            var axis = layout.TryGetTypedPropertyValue<LinearAxis>("xaxis");
+            DynamicObj.DynamicObj x = axis is null ? new DynamicObj.DynamicObj() : axis.Value;
+            x.SetProperty("tickangle", 0);
+            x.SetProperty("automargin", true);
+            layout.SetProperty("xaxis", x);
+            layout.SetProperty("showlegend", false);
+            return layout;
+        }), chart);
         return new Figure(id, title, chart);
     }
 

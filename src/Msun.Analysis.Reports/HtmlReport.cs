@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Msun.Analysis.Core.IO;
 
@@ -14,6 +13,7 @@ public sealed class HtmlReport
     private readonly List<string> _parts = [];
     private readonly List<Figure> _figures = [];
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _figureIds = [];
 
     /// <summary>Starts a page.</summary>
     /// <param name="title">The page title and top heading.</param>
@@ -28,6 +28,9 @@ public sealed class HtmlReport
 
     /// <summary>The figures added, in order.</summary>
     public IReadOnlyList<Figure> Figures => _figures;
+
+    /// <summary>The figures' ids in the page, unique (a repeated <see cref="Figure.Id"/> gets <c>-2</c>, <c>-3</c>, …); same order as <see cref="Figures"/>.</summary>
+    public IReadOnlyList<string> FigureIds => _figureIds;
 
     /// <summary>Adds a section heading.</summary>
     public HtmlReport Heading(string text)
@@ -54,10 +57,11 @@ public sealed class HtmlReport
     public HtmlReport Add(Figure figure)
     {
         ArgumentNullException.ThrowIfNull(figure);
-        string id = "fig-" + figure.Id;
-        for (int k = 2; !_ids.Add(id); k++) id = $"fig-{figure.Id}-{k}";
+        string id = figure.Id;
+        for (int k = 2; !_ids.Add(id); k++) id = $"{figure.Id}-{k}";
         _figures.Add(figure);
-        _parts.Add(FigureHtml(figure, id));
+        _figureIds.Add(id);
+        _parts.Add(FigureHtml(figure, "fig-" + id));
         return this;
     }
 
@@ -113,8 +117,25 @@ public sealed class HtmlReport
     /// <summary>Writes <see cref="Standalone"/> atomically.</summary>
     public static void SaveStandalone(Figure figure, string path) => AtomicFile.WriteText(path, w => w.Write(Standalone(figure)));
 
-    /// <summary>HTML-encodes text for element content and attribute values.</summary>
-    public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? "");
+    /// <summary>HTML-encodes text for element content and attribute values: the five markup characters only, so that the
+    /// UTF-8 page keeps "±" and "×" readable (WebUtility.HtmlEncode would turn them into numeric entities).</summary>
+    public static string Encode(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        if (text.AsSpan().IndexOfAny("&<>\"'") < 0) return text;
+        var sb = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+            sb.Append(c switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => c.ToString(),
+            });
+        return sb.ToString();
+    }
 
     private static string FigureHtml(Figure figure, string elementId)
     {
@@ -138,5 +159,5 @@ public sealed class HtmlReport
         + "caption{text-align:left;font-weight:600;padding:.3em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
         + "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
         + "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;font-size:.85em}dt{font-weight:600}dd{margin:0;word-break:break-word}"
-        + "pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}details{margin:.8em 0}summary{cursor:pointer;font-weight:600}";
+        + "pre{background:#f7f7f7;padding:.8em;white-space:pre-wrap;font-size:.85em}details{margin:.8em 0}summary{cursor:pointer;font-weight:600}";
 }

@@ -23,7 +23,15 @@ public sealed record MethodStyle(string Key, string Label, string Color, string 
         ["msun"] = "#009E73",
     };
 
-    private static readonly string[] BranchColors = ["#56B4E9", "#CC79A7", "#D55E00", "#F0E442"];
+    // MSUN's usual subnets get fixed hues far from Vanilla's blue and MSUN's green; other names a stable pick of the rest.
+    private static readonly IReadOnlyDictionary<string, string> BranchHues = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["small"] = "#CC79A7",
+        ["mid"] = "#D55E00",
+        ["large"] = "#8C564B",
+    };
+
+    private static readonly string[] OtherBranchColors = ["#F0E442", "#56B4E9", "#000000"];
 
     /// <summary>The known methods, in the order figures list them.</summary>
     public static IReadOnlyList<string> Methods { get; } = ["vanilla", "mst", "msun"];
@@ -54,7 +62,8 @@ public sealed record MethodStyle(string Key, string Label, string Color, string 
         {
             // Branches get their own hues (stable per name) so the three subnets are distinguishable.
             string name = scoring[MultiScaleScoring.BranchPrefix.Length..];
-            string branchColor = BranchColors[(int)(StableHash(name) % (uint)BranchColors.Length)];
+            string branchColor = BranchHues.TryGetValue(name, out var fixedHue)
+                ? fixedHue : OtherBranchColors[(int)(StableHash(name) % (uint)OtherBranchColors.Length)];
             return new MethodStyle($"{method} {scoring}", label, branchColor, "dot");
         }
 

@@ -113,6 +113,7 @@ public class FiguresTests
         var results = SampleResults.Accuracies();
         var acc = Parse(Figures.AverageAccuracyBars(results)).GetProperty("data")[0];
         var labels = acc.GetProperty("x").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Contains("msun resnet18-small<br>(best-of-branches)", labels);
         var values = Numbers(acc, "y");
         var vanilla = results.Single(r => r.Model.StartsWith("vanilla"));
         Assert.Equal(100 * vanilla.Sizes.Average(s => (double)s.Correct / s.Total), values[Array.IndexOf(labels, "vanilla resnet18-small")], 1e-9);
@@ -146,7 +147,8 @@ public class FiguresTests
         var p = split.Probes[0];
         var tau = Trace(json, $"τ = {p.Threshold.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} (probe {p.Probe} px)");
         Assert.Equal([p.Threshold, p.Threshold], Numbers(tau, "y"));
-        var splitLine = Trace(json, $"split = {split.Split} (blocks 1..{split.Split} per scale)");
+        Assert.Equal(1, split.Split);
+        var splitLine = Trace(json, "split = 1 (blocks 1..1 per scale, the rest shared)");
         Assert.Equal(split.Split + 0.5, Numbers(splitLine, "x")[0]);
         var head = Trace(json, "head (excluded)");
         Assert.Equal([5.0], Numbers(head, "x"));
@@ -164,5 +166,9 @@ public class FiguresTests
         Assert.Equal(MethodStyle.For("msun a").Color, MethodStyle.For("msun b", MultiScaleScoring.BestOfBranches).Color);
         Assert.NotEqual(MethodStyle.For("vanilla a").Color, MethodStyle.For("mst a").Color);
         Assert.Equal(MethodStyle.For("msun", "branch:small"), MethodStyle.For("msun", "branch:small"));
+        string[] branchColors = new[] { "small", "mid", "large" }.Select(b => MethodStyle.For("msun r18", MultiScaleScoring.Branch(b)).Color).ToArray();
+        Assert.Equal(3, branchColors.Distinct().Count());
+        Assert.DoesNotContain(MethodStyle.For("vanilla r18").Color, branchColors);
+        Assert.DoesNotContain(MethodStyle.For("msun r18").Color, branchColors);
     }
 }

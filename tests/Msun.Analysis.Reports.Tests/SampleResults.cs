@@ -30,14 +30,14 @@ public static class SampleResults
             new Dictionary<string, string> { ["model"] = model, ["reference_size"] = "28", ["estimator"] = "minibatch linear CKA", ["repeats"] = repeats.ToString() });
     }
 
-    public static CkaGridSummary Grid(string model, int probe = 14, int repeats = 3)
+    public static CkaGridSummary Grid(string model, int probe = 14, int repeats = 3, bool msun = false)
     {
         var grids = Enumerable.Range(0, repeats).Select(r =>
         {
             var v = new double[Blocks.Length, Blocks.Length];
             for (int i = 0; i < Blocks.Length; i++)
                 for (int j = 0; j < Blocks.Length; j++)
-                    v[i, j] = Math.Round(0.95 - 0.15 * Math.Abs(i - j) - (i == 0 ? 0.3 : 0) + 0.01 * r, 6);
+                    v[i, j] = Math.Round(0.95 - 0.15 * Math.Abs(i - j) - (i == 0 ? (msun ? 0.1 : 0.3) : 0) + 0.01 * r, 6);
             return new CkaGrid(Blocks, Blocks, v, new string?[Blocks.Length, Blocks.Length], "linear", 128, 4, null);
         }).ToArray();
         return new CkaGridSummary(probe, grids, new Dictionary<string, string> { ["model"] = model, ["grid_probe"] = probe.ToString() });
@@ -94,7 +94,7 @@ public static class SampleResults
         File.WriteAllText(Path.Combine(baseline, "grid.json"), Grid("vanilla resnet18-small").ToJson());
         File.WriteAllText(Path.Combine(baseline, "split.json"), SplitRecommendationJson.ToJson(Split(p1), Path.Combine(baseline, "profile.json")));
         File.WriteAllText(Path.Combine(msun, "profile.json"), Profile("msun resnet18-small", msun: true).ToJson());
-        File.WriteAllText(Path.Combine(msun, "grid.json"), Grid("msun resnet18-small").ToJson());
+        File.WriteAllText(Path.Combine(msun, "grid.json"), Grid("msun resnet18-small", msun: true).ToJson());
         MultiScaleResultFiles.WriteJsonFile(Path.Combine(eval, "accuracy.json"), Accuracies());
         Macs().WriteJsonFile(Path.Combine(eval, "macs.json"));
         return root;
