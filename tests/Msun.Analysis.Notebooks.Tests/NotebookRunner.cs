@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
+using System.Xml;
 using System.Xml.Linq;
 
 namespace Msun.Analysis.Notebooks.Tests;
@@ -80,8 +81,10 @@ public static class NotebookRunner
     public static IReadOnlyList<CellResult> ReadTrx(string path)
     {
         XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
-        // The file says encoding="utf-16" but is written as UTF-8: parse the text, where the declaration is ignored.
-        var doc = XDocument.Parse(File.ReadAllText(path));
+        // The file says encoding="utf-16" but is written as UTF-8: parse the text, where the declaration is ignored. Cell
+        // outputs are copied in raw, control characters included (plotly.js has some), so characters are not checked.
+        using var reader = XmlReader.Create(new StringReader(File.ReadAllText(path)), new XmlReaderSettings { CheckCharacters = false });
+        var doc = XDocument.Load(reader);
         return doc.Descendants(ns + "UnitTestResult").Select(r => new CellResult(
             (string?)r.Attribute("testName") ?? "?",
             (string?)r.Attribute("outcome") ?? "?",
