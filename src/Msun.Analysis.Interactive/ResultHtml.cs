@@ -127,9 +127,15 @@ public static class ResultHtml
         : double.IsNaN(s.StandardDeviation) ? HtmlTable.Number(s.Mean)
         : $"{HtmlTable.Number(s.Mean)} ± {HtmlTable.Number(s.StandardDeviation)}";
 
+    // Scoped to our tables; front ends that style tables themselves mostly agree with it.
+    private const string TableStyle =
+        "<style>.msun-table{border-collapse:collapse;margin:.5em 0}.msun-table caption{text-align:left;font-weight:600}"
+        + ".msun-table th,.msun-table td{border:1px solid #ccc;padding:.15em .5em;text-align:right}"
+        + ".msun-table td:nth-child(-n+2),.msun-table th:nth-child(-n+2){text-align:left}</style>";
+
     private static string Compose(string cssClass, string? chart, string tables)
     {
-        var sb = new StringBuilder("<div class=\"msun-result ").Append(cssClass).Append("\">");
+        var sb = new StringBuilder(TableStyle).Append("<div class=\"msun-result ").Append(cssClass).Append("\">");
         if (chart is not null)
             sb.Append("<div class=\"msun-chart\">").Append(chart).Append("</div>");
         return sb.Append(tables).Append("</div>").ToString();
