@@ -11,5 +11,6 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     RecommendSplitCommand.Create(),
     MacsCommand.Create(),
     ReportCommand.Create(),
+    ReproduceCommand.Create(),
 };
 return root.Parse(args).Invoke();

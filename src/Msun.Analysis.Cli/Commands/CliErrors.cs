@@ -10,6 +10,9 @@ internal static class CliErrors
     /// <summary>Exit code for bad input (parse errors of the command line itself exit with 1).</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT, the shell convention).</summary>
+    public const int Interrupted = 130;
+
     public static int Run(string command, Func<int> action)
     {
         try
@@ -18,10 +21,16 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is ArgumentException or NpyFormatException or FileNotFoundException
                                       or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
-                                      or ManifestFormatException or DatasetVerificationException or CheckpointException)
+                                      or ManifestFormatException or DatasetVerificationException or CheckpointException
+                                      or TrainingDivergedException)
         {
             Console.Error.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
             return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"msun {command}: stopped by Ctrl+C; finished steps and the last checkpoint are kept (rerun with --resume, or the same command for reproduce).");
+            return Interrupted;
         }
     }
 

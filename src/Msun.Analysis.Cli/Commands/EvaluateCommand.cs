@@ -1,18 +1,18 @@
 using System.CommandLine;
-using System.Collections.Immutable;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
-using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
 namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
-/// <c>msun evaluate --checkpoint DIR</c>: the multi-scale test protocol on a trained single network (Vanilla or
-/// MST): each test image shrunk to every test size and enlarged back to the reference size, accuracy per size and
-/// the mean, with the MACs per image; written as accuracy.json/.csv and macs.json/.csv.
+/// <c>msun evaluate --checkpoint DIR</c>: the multi-scale test protocol on a trained checkpoint: Vanilla/MST get each
+/// test image enlarged back to the reference size; MSUN takes it natively, routed by size, and is also scored
+/// best-of-branches and per branch. Accuracy per size and the mean, with the MACs per image; written as
+/// accuracy.json/.csv and macs.json/.csv.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -54,9 +54,7 @@ internal static class EvaluateCommand
             throw new ArgumentException($"--out {output.FullName} already holds {string.Join(", ", existing)}; pass --force to replace them.");
         if (!Directory.Exists(checkpoint.FullName)) throw new ArgumentException($"--checkpoint {checkpoint.FullName}: no such folder.");
 
-        using var trained = StudyModel.FromCheckpoint(checkpoint.FullName);
-        int reference = trained.TrainedReferenceSize
-            ?? throw new ArgumentException($"--checkpoint {checkpoint.FullName} does not record its reference size.");
+        int reference = Checkpoint.ReadState(checkpoint.FullName).Options.ReferenceSize;
         int[] testSizes = sizeList is null ? [.. MultiScaleEvaluationOptions.DefaultTestSizes(reference)] : CliParsing.Sizes(sizeList, "--sizes");
         foreach (int s in testSizes)
             if (s > reference) throw new ArgumentException($"--sizes: {s} is larger than the reference size {reference} the network was trained at.");
@@ -69,34 +67,33 @@ internal static class EvaluateCommand
         }
         Directory.CreateDirectory(output.FullName);
 
-        var options = new MultiScaleEvaluationOptions(reference, testSizes, batchSize, antialias, device)
-        {
-            Checkpoint = trained.Path,
-            ExtraProvenance = trained.Provenance.ToImmutableDictionary(),
-        };
-        trained.Model.to(device);
-        string name = $"{trained.Spec.Name} ({trained.Provenance.GetValueOrDefault("model.training_method", "trained")})";
-        var classifier = new SingleNetworkClassifier(name, trained.Model, reference);
-        var result = MultiScaleEvaluator.Evaluate(classifier, data, options,
+        var outcome = CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
             p => Console.Error.Write($"\r\u001b[Kevaluating: {p.ImagesDone}/{p.ImagesTotal} images"));
         Console.Error.WriteLine();
-
-        var macs = new MacTable(
-            EvaluationCost.SingleNetworkMacsPerSize(trained.Spec, reference, testSizes, data.ClassNames.Count),
-            new Dictionary<string, string> { ["model"] = name, ["cost"] = $"every test size upsampled to {reference} before the network" });
-        MultiScaleResultFiles.WriteJsonFile(Path.Combine(output.FullName, "accuracy.json"), [result.Routed]);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(output.FullName, "accuracy.csv"), [result.Routed]);
+        var results = outcome.Accuracy.All;
+        var macs = new MacTable(outcome.Macs, new Dictionary<string, string>
+        {
+            ["model"] = outcome.ModelName,
+            ["cost"] = outcome.Accuracy.PerBranch.Count == 0
+                ? $"every test size upsampled to {reference} before the network"
+                : "each test size run natively by the branch it is routed to (subnet + unify + shared)",
+        });
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(output.FullName, "accuracy.json"), results);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(output.FullName, "accuracy.csv"), results);
         macs.WriteJsonFile(Path.Combine(output.FullName, "macs.json"));
         macs.WriteCsvFile(Path.Combine(output.FullName, "macs.csv"));
 
-        Console.WriteLine($"{name}, {data.Count} {split} images, reference {reference} px, {options.DescribeTransform()}");
-        Console.WriteLine($"{"size",5} {"accuracy",9} {"MACs/image",14}");
-        foreach (var size in result.Routed.Sizes)
+        Console.WriteLine($"{outcome.ModelName}, {outcome.Parameters:N0} parameters, {data.Count} {split} images, reference {reference} px, " +
+                          $"test images downsampled bilinearly (antialias={(antialias ? "true" : "false")})");
+        Console.WriteLine($"{"size",5} {"branch",8} {"MACs/image",14} " + string.Join(" ", results.Select(r => $"{r.Scoring,18}")));
+        foreach (int size in testSizes)
         {
-            long m = macs.Rows.First(r => r.TestSize == size.Size).Macs;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size.Size,5} {size.Accuracy,9:P2} {m,14:N0}"));
+            var row = macs.Rows.First(r => r.TestSize == size);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size,5} {row.Branch,8} {row.Macs,14:N0} ")
+                              + string.Join(" ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.AccuracyAt(size),18:P2}"))));
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $" mean {result.Routed.MeanAccuracy,9:P2}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $" mean {"",8} {outcome.Macs.Average(r => (double)r.Macs),14:N0} ")
+                          + string.Join(" ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.MeanAccuracy,18:P2}"))));
         Console.WriteLine($"written: {string.Join(", ", Outputs.Select(f => Path.Combine(output.FullName, f)))}");
         return 0;
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -25,14 +26,21 @@ internal static class MacsCommand
         var classes = new Option<int?>("--classes") { Description = "Number of classes of the head (default: the backbone's, 1000 or 10)." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Also write the table as CSV to FILE (header + invariant-culture integers; written atomically)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (format msun.mac-table/1) instead of the text table." };
+        var msunSplit = new Option<int?>("--msun-split")
+        {
+            Description = "Count the MSUN built on --model with this split instead (3 scales: 32,128,224 for the ImageNet nets, 14,21,28 for the small ones): " +
+                          "total parameters vs the plain backbone, and per test size the routed branch at its native size.",
+        };
 
         var command = new Command("macs", "Parameters and multiply-accumulates (MACs) per image of a backbone at each input size.")
         {
-            model, sizes, upsampleTo, classes, csv, json,
+            model, sizes, upsampleTo, classes, csv, json, msunSplit,
         };
         command.SetAction(parse => CliErrors.Run("macs", () =>
         {
-            var table = Compute(parse.GetValue(model), parse.GetValue(sizes), parse.GetValue(upsampleTo), parse.GetValue(classes));
+            var table = parse.GetValue(msunSplit) is int split
+                ? ComputeMsun(parse.GetValue(model), split, parse.GetValue(sizes), parse.GetValue(upsampleTo), parse.GetValue(classes))
+                : Compute(parse.GetValue(model), parse.GetValue(sizes), parse.GetValue(upsampleTo), parse.GetValue(classes));
             if (parse.GetValue(csv) is { } file)
             {
                 try
@@ -45,6 +53,8 @@ internal static class MacsCommand
                 }
             }
 
+            if (!parse.GetValue(json) && table.Provenance.TryGetValue("parameters", out var counts))
+                Console.WriteLine(counts);
             Console.WriteLine(parse.GetValue(json) ? table.ToJson(indented: false) : ToText(table));
             return 0;
         }));
@@ -90,6 +100,33 @@ internal static class MacsCommand
                            "bias excluded; other ops = BatchNorm output elements + pooling window elements, not added to MACs (MacCounter).",
         };
         return new MacTable(rows, provenance);
+    }
+
+    private static MacTable ComputeMsun(string? modelName, int split, string? sizesText, int? upsampleTo, int? classes)
+    {
+        if (string.IsNullOrWhiteSpace(modelName) || !BackboneRegistry.TryGet(modelName, out var spec))
+            throw new ArgumentException($"--model: give a known backbone with --msun-split; known backbones: {string.Join(", ", BackboneRegistry.Names)}.");
+        if (upsampleTo is not null) throw new ArgumentException("--upsample-to does not apply with --msun-split: MSUN runs each size natively.");
+        if (classes is < 1) throw new ArgumentException($"--classes: {classes} is not a positive number of classes.");
+        int r = spec.NativeInputSize;
+        int[] scales = r == 224 ? [32, 128, 224] : [(r + 1) / 2, (3 * r + 2) / 4, r];
+        var config = spec.Name == "resnet50" && split == 2 ? MsunConfig.Paper("resnet50") : new MsunConfig(spec.Name, split, scales);
+        var sizes = sizesText is null ? config.Scales.Select(s => s.Size).ToArray() : CliParsing.Sizes(sizesText, "--sizes");
+        if (sizes.FirstOrDefault(s => s > r) is var big and > 0)
+            throw new ArgumentException($"--sizes: {big} exceeds the largest MSUN scale {r}.");
+        using var net = new MsunNetwork(config, numClasses: classes);
+        using var plain = spec.Create(numClasses: classes);
+        long total = net.parameters().Sum(p => p.numel()), backbone = plain.parameters().Sum(p => p.numel());
+        var rows = EvaluationCost.MacsPerSize(net.AsClassifier($"msun {spec.Name} split {split}"), sizes, net.InChannels);
+        return new MacTable(rows, new Dictionary<string, string>
+        {
+            ["msun"] = config.Describe(),
+            ["parameters"] = FormattableString.Invariant(
+                $"parameters: MSUN {total:N0} ({total / 1e6:F2} M) vs {spec.Name} {backbone:N0} ({backbone / 1e6:F2} M), +{100.0 * (total - backbone) / backbone:F2} %; per branch: ")
+                + string.Join(", ", config.Scales.Select((s, i) => FormattableString.Invariant($"{s.Name} {net.BranchParameters(i):N0}"))),
+            ["mode"] = "MSUN: each size runs natively through the branch it is routed to (subnet + unify + shared)",
+            ["counting"] = "MACs per image = Conv2d + Linear multiply-accumulates, bias excluded (MacCounter).",
+        });
     }
 
     private static MacTableRow[] Native(BackboneSpec spec, int[] sizes, int? classes)

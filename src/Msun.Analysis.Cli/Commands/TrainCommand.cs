@@ -6,6 +6,7 @@ using System.Text.Json;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 
 
@@ -21,8 +22,12 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Backbone name (e.g. resnet18-small). Required for a new run; taken from the checkpoint with --resume." };
-        var method = new Option<string?>("--method") { Description = "vanilla or mst. Required for a new run." };
-        method.AcceptOnlyFromAmong("vanilla", "mst");
+        var method = new Option<string?>("--method") { Description = "vanilla, mst or msun. Required for a new run." };
+        method.AcceptOnlyFromAmong("vanilla", "mst", "msun");
+        var split = new Option<int?>("--split") { Description = "MSUN: leading stages per subnet (default 2: stem + first stage, the paper's ResNet-50 split)." };
+        var constraintWeight = new Option<double?>("--constraint-weight") { Description = "MSUN: weight of each pairwise MSE term (default 1)." };
+        var truncation = new Option<double?>("--truncation") { Description = "MSUN: MSE terms below this are dropped (default 0.001; the paper's ResNet-50 uses 0.01)." };
+        var noConstraint = new Option<bool>("--no-constraint") { Description = "MSUN: turn the scale-invariant constraint off (ablation)." };
         var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 10); the cosine schedule spans them all." };
@@ -31,7 +36,7 @@ internal static class TrainCommand
         var weightDecay = new Option<double?>("--weight-decay") { Description = "SGD weight decay (default 5e-4)." };
         var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear warm-up (default 1), then cosine to 0.01 x lr." };
         var seed = new Option<int?>("--seed") { Description = "Seed of weight initialisation, data order and subsets (default 0)." };
-        var scales = new Option<string?>("--scales") { Description = "MST: comma-separated extra sizes below the reference (default half and three quarters: 14,21 at 28)." };
+        var scales = new Option<string?>("--scales") { Description = "MST/MSUN: comma-separated sizes below the reference, ascending (default half and three quarters: 14,21 at 28); MSUN may end the list with the reference size." };
         var reference = new Option<int?>("--reference-size") { Description = "Training and test input size (default: the dataset's native size; larger upsamples)." };
         var device = new Option<string?>("--device") { Description = "cpu (default) or cuda[:N]." };
         var trainSubset = new Option<int?>("--train-subset") { Description = "Train on a seeded random subset of N training images." };
@@ -43,20 +48,21 @@ internal static class TrainCommand
         var command = new Command("train", "Train a backbone with the Vanilla or MST baseline; atomic checkpoints every epoch, --resume to continue.")
         {
             model, method, dataset, root, epochs, batchSize, lr, weightDecay, warmup, seed, scales, reference, device,
-            trainSubset, testSubset, threads, output, resume,
+            trainSubset, testSubset, threads, output, resume, split, constraintWeight, truncation, noConstraint,
         };
         command.SetAction(parse => CliErrors.Run("train", () => Run(new Request(
             parse.GetValue(model), parse.GetValue(method), parse.GetValue(dataset)!, parse.GetValue(root), parse.GetValue(epochs),
             parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(weightDecay), parse.GetValue(warmup), parse.GetValue(seed),
             parse.GetValue(scales), parse.GetValue(reference), parse.GetValue(device), parse.GetValue(trainSubset),
-            parse.GetValue(testSubset), parse.GetValue(threads), parse.GetRequiredValue(output), parse.GetValue(resume)))));
+            parse.GetValue(testSubset), parse.GetValue(threads), parse.GetRequiredValue(output), parse.GetValue(resume),
+            parse.GetValue(split), parse.GetValue(constraintWeight), parse.GetValue(truncation), parse.GetValue(noConstraint)))));
         return command;
     }
 
     private sealed record Request(
         string? Model, string? Method, string Dataset, string? Root, int? Epochs, int? BatchSize, double? Lr, double? WeightDecay,
         int? Warmup, int? Seed, string? Scales, int? Reference, string? Device, int? TrainSubset, int? TestSubset, int? Threads,
-        DirectoryInfo Out, bool Resume);
+        DirectoryInfo Out, bool Resume, int? Split, double? ConstraintWeight, double? Truncation, bool NoConstraint);
 
     private static int Run(Request r)
     {
@@ -74,7 +80,9 @@ internal static class TrainCommand
         var backbone = r.Model ?? saved?.Backbone
             ?? throw new ArgumentException($"--model is required: a backbone name ({string.Join(", ", BackboneRegistry.Names)}).");
         var method = r.Method is not null ? TrainingMethodNames.Parse(r.Method) : saved?.Method
-            ?? throw new ArgumentException("--method is required: vanilla or mst.");
+            ?? throw new ArgumentException("--method is required: vanilla, mst or msun.");
+        if (method != TrainingMethod.Msun && (r.Split is not null || r.ConstraintWeight is not null || r.Truncation is not null || r.NoConstraint))
+            throw new ArgumentException("--split, --constraint-weight, --truncation and --no-constraint apply to --method msun only.");
         BackboneRegistry.Get(backbone); // unknown name: the message lists the known ones
         if (r.Threads is int t)
             torch.set_num_threads(t);
@@ -85,6 +93,12 @@ internal static class TrainCommand
         var test = DatasetLoader.Load(manifest, "test", r.Root);
         var referenceSize = r.Reference ?? saved?.ReferenceSize ?? train.Height;
         IReadOnlyList<int>? scaleList = r.Scales is not null ? CliParsing.Sizes(r.Scales, "--scales") : saved?.Scales is { Count: > 0 } s ? s : null;
+        if (method == TrainingMethod.Msun && r.Scales is not null && scaleList is [.., var last] && last == referenceSize)
+            scaleList = scaleList.Take(scaleList.Count - 1).ToArray(); // MSUN's largest scale is the reference size itself
+        if (scaleList is not null && scaleList.FirstOrDefault(x => x > referenceSize) is var larger and > 0)
+            throw new ArgumentException($"--scales: {larger} is larger than the reference size {referenceSize}; the protocol only shrinks.");
+        if (method == TrainingMethod.Msun && scaleList is not null && !scaleList.SequenceEqual(scaleList.Order()))
+            throw new ArgumentException($"--scales {string.Join(",", scaleList)}: MSUN's scales must be ascending.");
         if (method == TrainingMethod.Vanilla && r.Scales is not null)
             throw new ArgumentException("--scales applies to --method mst only.");
         if (scaleList is not null && scaleList.FirstOrDefault(x => x >= referenceSize) is var tooBig and > 0)
@@ -112,7 +126,12 @@ internal static class TrainCommand
             scales: method == TrainingMethod.Mst ? scaleList : null,
             trainSubset: r.TrainSubset ?? saved?.TrainSubset,
             testSubset: r.TestSubset ?? saved?.TestSubset,
-            device: r.Device ?? "cpu");
+            device: r.Device ?? "cpu",
+            msun: method != TrainingMethod.Msun ? null : new MsunOptions(
+                r.Split ?? saved?.Msun?.Split ?? 2,
+                r.ConstraintWeight ?? saved?.Msun?.ConstraintWeight ?? 1.0,
+                r.Truncation ?? saved?.Msun?.TruncationThreshold ?? 0.001,
+                !r.NoConstraint && (saved?.Msun?.Constraint ?? true)));
 
         using var trainer = new Trainer(options, train, test, r.Out.FullName, r.Resume);
         var startEpoch = trainer.EpochsCompleted;
@@ -124,6 +143,7 @@ internal static class TrainCommand
 
         var sessionWatch = Stopwatch.StartNew();
         var live = !Console.IsErrorRedirected;
+        using var cancel = CliCancellation.OnCtrlC("train");
         var result = trainer.Run(
             new Sync<EpochRecord>(e =>
             {
@@ -138,7 +158,7 @@ internal static class TrainCommand
             {
                 if (b.Batch % 10 == 0 || b.Batch == b.BatchesInEpoch)
                     Console.Error.Write(FormattableString.Invariant($"\r\u001b[Kepoch {b.Epoch} batch {b.Batch}/{b.BatchesInEpoch}  loss {b.Loss:F4}"));
-            }) : null);
+            }) : null, cancellationToken: cancel.Token);
 
         if (result.EpochsCompleted == startEpoch)
             Console.Error.WriteLine($"msun train: nothing to do; all {options.Epochs} epochs are complete in {trainer.CheckpointPath}.");
@@ -161,6 +181,12 @@ internal static class TrainCommand
         if (r.Warmup is int w && w < 0)
             throw new ArgumentException($"--warmup-epochs {w}: must be zero or positive.");
         if (r.Device is string d) CliParsing.Device(d);
+        if (r.Split is int k && k < 1)
+            throw new ArgumentException($"--split {k}: must be at least 1 (the number of leading stages per subnet).");
+        if (r.ConstraintWeight is double cw && (!(cw >= 0) || !double.IsFinite(cw)))
+            throw new ArgumentException(FormattableString.Invariant($"--constraint-weight {cw}: must be zero or positive."));
+        if (r.Truncation is double tr && (!(tr >= 0) || !double.IsFinite(tr)))
+            throw new ArgumentException(FormattableString.Invariant($"--truncation {tr}: must be zero or positive."));
     }
 
     private static void Positive(string name, int? value)

@@ -8,6 +8,7 @@ namespace Msun.Analysis.Torch.Backbones;
 public sealed record BackboneSpec
 {
     private readonly Func<int, int, Backbone> factory;
+    private readonly Func<ScaleAdaptation, int, BackboneSpec>? adapter;
 
     /// <summary>Creates a spec; prefer the family helpers (<see cref="ResNet.Spec"/>, ...) that derive stages from the same config as the module.</summary>
     /// <param name="name">Registry name.</param>
@@ -17,8 +18,9 @@ public sealed record BackboneSpec
     /// <param name="nativeInputSize">The input size the network is designed and trained for (square).</param>
     /// <param name="stages">Ordered stages, shallow to deep.</param>
     /// <param name="factory">Builds the module from (inChannels, numClasses).</param>
+    /// <param name="adapter">Builds the spec of this backbone adapted to a smaller input scale for an MSUN subnet of the given split (null: the family has no adaptation).</param>
     public BackboneSpec(string name, string description, int inChannels, int numClasses, int nativeInputSize,
-        IReadOnlyList<StageSpec> stages, Func<int, int, Backbone> factory)
+        IReadOnlyList<StageSpec> stages, Func<int, int, Backbone> factory, Func<ScaleAdaptation, int, BackboneSpec>? adapter = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(description);
@@ -37,6 +39,7 @@ public sealed record BackboneSpec
         NumClasses = numClasses;
         Stages = stages.ToArray();
         this.factory = factory;
+        this.adapter = adapter;
         NativeInputSize = nativeInputSize;
         MinimumInputSize = FindMinimumInputSize(Stages);
         ArgumentOutOfRangeException.ThrowIfLessThan(nativeInputSize, MinimumInputSize);
@@ -76,6 +79,26 @@ public sealed record BackboneSpec
         ArgumentOutOfRangeException.ThrowIfLessThan(c, 1, nameof(inChannels));
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1, nameof(numClasses));
         return factory(c, k);
+    }
+
+    /// <summary>
+    /// This backbone with its early layers adapted to a smaller input scale (<see cref="ScaleAdaptation"/>), for
+    /// the subnet made of stages <c>[0, split)</c>; <see cref="ScaleAdaptation.Standard"/> returns this spec. Stage
+    /// names and channels are unchanged, so the adapted subnet's output fits the shared network.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The family has no adaptation rule.</exception>
+    public BackboneSpec Adapt(ScaleAdaptation adaptation, int split)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(split, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(split, Stages.Count);
+        if (adaptation == ScaleAdaptation.Standard)
+        {
+            return this;
+        }
+
+        return adapter is null
+            ? throw new NotSupportedException($"Backbone '{Name}' has no rule for adapting its early layers to a smaller scale.")
+            : adapter(adaptation, split);
     }
 
     /// <summary>Index of the stage with the given module path.</summary>

@@ -17,6 +17,27 @@ public sealed record ConvStem(int Kernel, int Stride, int Padding, bool MaxPool)
     /// <summary>CIFAR-style stem for 28–32 px inputs: 3×3 stride 1 padding 1, no max-pool (reduction 1).</summary>
     public static ConvStem Cifar { get; } = new(3, 1, 1, false);
 
+    /// <summary>MSUN's small-scale stem (ResNet-50 at 32 px): 3×3 stride 1 padding 2, no max-pool (the paper's padding 2 grows the map by 2).</summary>
+    public static ConvStem MsunSmall { get; } = new(3, 1, 2, false);
+
+    /// <summary>MSUN's mid-scale stem (ResNet-50 at 128 px): 5×5 stride 1 padding 2, then the max-pool (reduction 2).</summary>
+    public static ConvStem MsunMid { get; } = new(5, 1, 2, true);
+
+    /// <summary>Whether this stem reduces the spatial size at all (a strided convolution or a max-pool).</summary>
+    public bool Reduces => Stride != 1 || MaxPool;
+
+    /// <summary>
+    /// The stem of an MSUN subnet: the paper's small or mid stem when this one reduces the size; a stem that
+    /// already keeps the size (the CIFAR stem of the small variants) has nothing to undo and stays as it is.
+    /// </summary>
+    public ConvStem Adapt(ScaleAdaptation adaptation) => !Reduces ? this : adaptation switch
+    {
+        ScaleAdaptation.Standard => this,
+        ScaleAdaptation.Mid => MsunMid,
+        ScaleAdaptation.Small => MsunSmall,
+        _ => throw new ArgumentOutOfRangeException(nameof(adaptation), adaptation, "unknown scale adaptation."),
+    };
+
     /// <summary>The size-changing layers of this stem, for stage specs (a size-preserving convolution is omitted).</summary>
     internal IReadOnlyList<SpatialOp> Reductions()
     {

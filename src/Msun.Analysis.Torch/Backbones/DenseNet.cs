@@ -139,7 +139,9 @@ public sealed class DenseNet : Backbone
         }
 
         return new BackboneSpec(name, description, inChannels, numClasses, nativeInputSize, stages,
-            (ch, k) => new DenseNet(config, ch, k));
+            (ch, k) => new DenseNet(config, ch, k),
+            (a, _) => Spec($"{name}@{a.ToName()}", $"{description} Stem adapted for MSUN's {a.ToName()} scale.",
+                config with { Stem = config.Stem.Adapt(a) }, inChannels, numClasses, nativeInputSize));
     }
 
     /// <inheritdoc />

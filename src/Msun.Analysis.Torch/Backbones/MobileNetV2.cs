@@ -17,7 +17,8 @@ public sealed record InvertedResidualSetting(int Expansion, int Channels, int Re
 /// <param name="FirstStride">Stride of the first 3×3 convolution (<c>features.0</c>).</param>
 /// <param name="Settings">The seven rows of the table; stages end after rows 0, 1, 2 and 4 and at the final 1×1 convolution.</param>
 /// <param name="Dropout">Dropout before the classifier.</param>
-public sealed record MobileNetV2Config(double WidthMultiplier, int FirstStride, IReadOnlyList<InvertedResidualSetting> Settings, double Dropout = 0.2)
+/// <param name="FirstKernel">Kernel of the first convolution (3; MSUN's small-scale subnet uses 1), padding (k−1)/2.</param>
+public sealed record MobileNetV2Config(double WidthMultiplier, int FirstStride, IReadOnlyList<InvertedResidualSetting> Settings, double Dropout = 0.2, int FirstKernel = 3)
 {
     /// <summary>torchvision's <c>mobilenet_v2</c> (width 1.0).</summary>
     public static MobileNetV2Config ImageNet { get; } = new(1.0, 2,
@@ -50,6 +51,26 @@ public sealed record MobileNetV2Config(double WidthMultiplier, int FirstStride, 
         return rounded < 0.9 * v ? rounded + divisor : rounded;
     }
 
+    /// <summary>
+    /// MSUN's per-scale MobileNetV2 subnet (stages <c>[0, split)</c>): mid gets a stride-1 first convolution; small a
+    /// 1×1 stride-1 first convolution and stride 1 in every table row that ends inside the subnet (at the paper's
+    /// split these are the depthwise convolutions of blocks 2 and 4).
+    /// </summary>
+    public MobileNetV2Config Adapt(ScaleAdaptation adaptation, int split) => adaptation switch
+    {
+        ScaleAdaptation.Standard => this,
+        ScaleAdaptation.Mid => this with { FirstStride = 1 },
+        ScaleAdaptation.Small => this with
+        {
+            FirstStride = 1,
+            FirstKernel = 1,
+            // Stage j (j < 4) ends after row StageEndRows[j]; the subnet holds stages 0..split−1.
+            Settings = Settings.Select((s, row) =>
+                row <= StageEndRows[Math.Min(split - 1, StageEndRows.Count - 1)] ? s with { Stride = 1 } : s).ToArray(),
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(adaptation), adaptation, "unknown scale adaptation."),
+    };
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Settings);
@@ -58,7 +79,7 @@ public sealed record MobileNetV2Config(double WidthMultiplier, int FirstStride, 
             throw new ArgumentException($"MobileNetV2 has 7 table rows (stage ends are defined on them); got {Settings.Count}.");
         }
 
-        if (WidthMultiplier <= 0 || FirstStride < 1 || Settings.Any(s => s.Expansion < 1 || s.Channels < 1 || s.Repeats < 1 || s.Stride < 1))
+        if (WidthMultiplier <= 0 || FirstStride < 1 || FirstKernel < 1 || FirstKernel % 2 == 0 || Settings.Any(s => s.Expansion < 1 || s.Channels < 1 || s.Repeats < 1 || s.Stride < 1))
         {
             throw new ArgumentException("MobileNetV2 widths, strides, repeats and expansions must be positive.");
         }
@@ -95,7 +116,7 @@ public sealed class MobileNetV2 : Backbone
         }
 
         long channels = config.InputChannels;
-        Add(ConvBnReLU6(inChannels, channels, 3, config.FirstStride, groups: 1));
+        Add(ConvBnReLU6(inChannels, channels, config.FirstKernel, config.FirstStride, groups: 1));
         for (var row = 0; row < config.Settings.Count; row++)
         {
             var setting = config.Settings[row];
@@ -134,7 +155,7 @@ public sealed class MobileNetV2 : Backbone
         var ops = new List<SpatialOp>();
         if (config.FirstStride != 1)
         {
-            ops.Add(SpatialOp.Conv(3, config.FirstStride, 1));
+            ops.Add(SpatialOp.Conv(config.FirstKernel, config.FirstStride, (config.FirstKernel - 1) / 2));
         }
 
         var stages = new List<StageSpec>();
@@ -156,7 +177,9 @@ public sealed class MobileNetV2 : Backbone
 
         stages.Add(new StageSpec($"features.{index + 1}", config.LastChannels, ops.ToArray()));
         return new BackboneSpec(name, description, inChannels, numClasses, nativeInputSize, stages,
-            (c, k) => new MobileNetV2(config, c, k));
+            (c, k) => new MobileNetV2(config, c, k),
+            (a, split) => Spec($"{name}@{a.ToName()}", $"{description} Early strides adapted for MSUN's {a.ToName()} scale.",
+                config.Adapt(a, split), inChannels, numClasses, nativeInputSize));
     }
 
     /// <inheritdoc />

@@ -132,7 +132,9 @@ public sealed class ResNet : Backbone
         }
 
         return new BackboneSpec(name, description, inChannels, numClasses, nativeInputSize, stages,
-            (c, k) => new ResNet(config, c, k));
+            (c, k) => new ResNet(config, c, k),
+            (a, _) => Spec($"{name}@{a.ToName()}", $"{description} Stem adapted for MSUN's {a.ToName()} scale.",
+                config with { Stem = config.Stem.Adapt(a) }, inChannels, numClasses, nativeInputSize));
     }
 
     /// <inheritdoc />

@@ -8,8 +8,9 @@ namespace Msun.Analysis.Torch.Backbones;
 /// <summary>One VGG block: <paramref name="Convs"/> × (3×3 conv, BN, ReLU) at <paramref name="Width"/> channels, then optionally a 2×2/2 max-pool. Each block is one stage.</summary>
 /// <param name="Convs">Number of 3×3 convolutions.</param>
 /// <param name="Width">Their output channels.</param>
-/// <param name="Pool">Whether a 2×2 stride-2 max-pool ends the block (then the stage output is the pool's).</param>
-public sealed record VggBlock(int Convs, int Width, bool Pool = true);
+/// <param name="Pool">Whether a 2×2 max-pool ends the block (then the stage output is the pool's).</param>
+/// <param name="PoolStride">Stride of that max-pool: 2 normally, 1 in MSUN's small-scale subnets (kernel 2 stride 1: one pixel less).</param>
+public sealed record VggBlock(int Convs, int Width, bool Pool = true, int PoolStride = 2);
 
 /// <summary>Classifier head of a VGG.</summary>
 public enum VggHead
@@ -39,10 +40,27 @@ public sealed record VggConfig(IReadOnlyList<VggBlock> Blocks, VggHead Head)
         [new(2, baseWidth, Pool: false), new(2, 2 * baseWidth), new(3, 4 * baseWidth), new(3, 8 * baseWidth), new(3, 8 * baseWidth)],
         VggHead.GlobalPool);
 
+    /// <summary>
+    /// MSUN's per-scale VGG subnet (blocks <c>[0, split)</c>): small puts every max-pool inside the subnet at stride
+    /// 1, mid only the last one; blocks after the split are untouched (they belong to the shared network).
+    /// </summary>
+    public VggConfig Adapt(ScaleAdaptation adaptation, int split)
+    {
+        var pooled = Enumerable.Range(0, Math.Min(split, Blocks.Count)).Where(i => Blocks[i].Pool).ToArray();
+        var toStrideOne = adaptation switch
+        {
+            ScaleAdaptation.Standard => [],
+            ScaleAdaptation.Mid => pooled.Length == 0 ? [] : new[] { pooled[^1] },
+            ScaleAdaptation.Small => pooled,
+            _ => throw new ArgumentOutOfRangeException(nameof(adaptation), adaptation, "unknown scale adaptation."),
+        };
+        return this with { Blocks = Blocks.Select((b, i) => toStrideOne.Contains(i) ? b with { PoolStride = 1 } : b).ToArray() };
+    }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Blocks);
-        if (Blocks.Count == 0 || Blocks.Any(b => b.Convs < 1 || b.Width < 1))
+        if (Blocks.Count == 0 || Blocks.Any(b => b.Convs < 1 || b.Width < 1 || b.PoolStride < 1))
         {
             throw new ArgumentException("A VGG needs at least one block, each with at least one convolution of positive width.");
         }
@@ -90,7 +108,7 @@ public sealed class Vgg : Backbone
 
             if (block.Pool)
             {
-                Add(MaxPool2d(2, 2));
+                Add(MaxPool2d(2, block.PoolStride));
             }
 
             stageModules.Add(run);
@@ -131,7 +149,7 @@ public sealed class Vgg : Backbone
             index += 3 * block.Convs;
             if (block.Pool)
             {
-                ops.Add(SpatialOp.MaxPool(2, 2));
+                ops.Add(SpatialOp.MaxPool(2, block.PoolStride));
                 index++;
             }
 
@@ -139,7 +157,9 @@ public sealed class Vgg : Backbone
         }
 
         return new BackboneSpec(name, description, inChannels, numClasses, nativeInputSize, stages,
-            (c, k) => new Vgg(config, c, k));
+            (c, k) => new Vgg(config, c, k),
+            (a, split) => Spec($"{name}@{a.ToName()}", $"{description} Max-pools inside the first {split} blocks adapted for MSUN's {a.ToName()} scale.",
+                config.Adapt(a, split), inChannels, numClasses, nativeInputSize));
     }
 
     /// <inheritdoc />

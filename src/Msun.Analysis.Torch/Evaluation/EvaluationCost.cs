@@ -10,9 +10,9 @@ namespace Msun.Analysis.Torch.Evaluation;
 /// </summary>
 public static class EvaluationCost
 {
-    /// <summary>One MAC row per test size for the routed branch of <paramref name="model"/>, run on one image of <paramref name="inChannels"/> channels.</summary>
+    /// <summary>One MAC row per test size for the routed branch of <paramref name="model"/> (or for <paramref name="branch"/> at every size), run on one image of <paramref name="inChannels"/> channels.</summary>
     /// <remarks>Each (network, input size) pair is counted once and reused; parameters are those of the network that runs.</remarks>
-    public static IReadOnlyList<MacTableRow> MacsPerSize(IScaleAwareClassifier model, IEnumerable<int> testSizes, int inChannels)
+    public static IReadOnlyList<MacTableRow> MacsPerSize(IScaleAwareClassifier model, IEnumerable<int> testSizes, int inChannels, string? branch = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(testSizes);
@@ -23,8 +23,8 @@ public static class EvaluationCost
         var rows = new List<MacTableRow>();
         foreach (var size in sizes)
         {
-            var branch = model.Route(size);
-            var cost = model.CostAt(branch, size);
+            var runs = branch ?? model.Route(size);
+            var cost = model.CostAt(runs, size);
             if (!cache.TryGetValue((cost.Network, cost.InputSize), out var c))
             {
                 var report = MacCounter.Count(cost.Network, 1, inChannels, cost.InputSize, cost.InputSize);
@@ -32,7 +32,7 @@ public static class EvaluationCost
                 cache[(cost.Network, cost.InputSize)] = c;
             }
 
-            rows.Add(new MacTableRow(model.Name, size, branch, cost.InputSize, c.Parameters, c.Macs, c.Other));
+            rows.Add(new MacTableRow(model.Name, size, runs, cost.InputSize, c.Parameters, c.Macs, c.Other));
         }
 
         return rows;

@@ -71,6 +71,9 @@ public sealed class StudyModel : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = System.IO.Path.GetFullPath(directory);
         var state = Checkpoint.ReadState(full);
+        if (state.Options.Method == TrainingMethod.Msun)
+            throw new CheckpointException(
+                $"{Checkpoint.PathIn(full)} holds an MSUN model ({state.Options.Msun!.Describe()}), not a single backbone; load it with MsunCheckpoint.");
         var spec = BackboneRegistry.Get(state.Options.Backbone);
         if (expectedBackbone is not null && !string.Equals(BackboneRegistry.Get(expectedBackbone).Name, spec.Name, StringComparison.Ordinal))
             throw new ArgumentException(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,6 +34,25 @@ public sealed record BatchProgress(
 public sealed record TrainingResult(
     TrainingOptions Options, DatasetIdentity Dataset, string Objective, IReadOnlyList<EpochRecord> History, int EpochsCompleted,
     bool IsComplete, string CheckpointPath, string LogPath);
+
+/// <summary>
+/// Training stopped because the loss stopped being a finite number; the last good checkpoint is left as it was.
+/// </summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception with a message naming the epoch, the batch and the checkpoint kept.</summary>
+    public TrainingDivergedException(string message, int epoch, int batch) : base(message)
+    {
+        Epoch = epoch;
+        Batch = batch;
+    }
+
+    /// <summary>1-based epoch of the bad batch.</summary>
+    public int Epoch { get; }
+
+    /// <summary>1-based batch within the epoch.</summary>
+    public int Batch { get; }
+}
 
 /// <summary>
 /// Trains one backbone with a <see cref="TrainingObjective"/>: SGD with momentum and weight decay, linear warm-up
@@ -78,6 +98,13 @@ public sealed class Trainer : IDisposable
     /// A fresh run would overwrite an existing checkpoint; a resume finds none, an unreadable one, or one from a different run.
     /// </exception>
     public Trainer(TrainingOptions options, ImageDataset train, ImageDataset test, string outputDirectory, bool resume = false)
+        : this(options, train, test, outputDirectory, resume, null)
+    {
+    }
+
+    /// <summary>As the public constructor, with the objective replaced (tests inject failures through it).</summary>
+    internal Trainer(TrainingOptions options, ImageDataset train, ImageDataset test, string outputDirectory, bool resume,
+        TrainingObjective? objectiveOverride)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
@@ -104,7 +131,7 @@ public sealed class Trainer : IDisposable
         var remainder = this.train.Count % options.BatchSize;
         StepsPerEpoch = this.train.Count / options.BatchSize + (remainder >= 2 ? 1 : 0);
         schedule = LearningRateSchedule.For(options, StepsPerEpoch);
-        objective = TrainingObjective.For(options);
+        objective = objectiveOverride ?? TrainingObjective.For(options);
 
         OutputDirectory = Path.GetFullPath(outputDirectory);
         folderLock = PrepareFolder(OutputDirectory);
@@ -133,7 +160,9 @@ public sealed class Trainer : IDisposable
             AtomicFile.DeleteLeftovers(LogPath);
 
             torch.manual_seed(options.Seed);
-            Model = spec.Create(train.Channels, train.ClassNames.Count);
+            Model = options.Msun is { } msun
+                ? new MsunNetwork(msun, train.Channels, train.ClassNames.Count)
+                : spec.Create(train.Channels, train.ClassNames.Count);
             Model.to(device);
             parameters = Model.parameters().ToArray();
             optimizer = torch.optim.SGD(parameters, options.LearningRate, options.Momentum, dampening: 0,
@@ -164,8 +193,8 @@ public sealed class Trainer : IDisposable
     /// <summary>The data the run trains on (after subsets).</summary>
     public DatasetIdentity Dataset { get; }
 
-    /// <summary>The network being trained (on the options' device).</summary>
-    public Backbone Model { get; }
+    /// <summary>The network being trained (on the options' device): a <see cref="Backbone"/>, or an <see cref="MsunNetwork"/> for MSUN.</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
 
     /// <summary>Absolute path of the output folder.</summary>
     public string OutputDirectory { get; }
@@ -273,7 +302,7 @@ public sealed class Trainer : IDisposable
             var start = b * Options.BatchSize;
             var batch = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start));
             lr = schedule.At(globalStep);
-            var (loss, right) = TrainBatch(batch, lr);
+            var (loss, right) = TrainBatch(batch, lr, epoch, b + 1);
             globalStep++;
             lossSum += loss * batch.Length;
             correct += right;
@@ -288,7 +317,7 @@ public sealed class Trainer : IDisposable
             seen / seconds, seconds, evalWatch.Elapsed.TotalSeconds);
     }
 
-    private (double Loss, long Correct) TrainBatch(ReadOnlySpan<int> batch, double lr)
+    private (double Loss, long Correct) TrainBatch(ReadOnlySpan<int> batch, double lr, int epoch, int batchNumber)
     {
         // Everything this step allocates (batch, activations, loss) is freed here, so memory stays flat.
         using var scope = torch.NewDisposeScope();
@@ -297,11 +326,24 @@ public sealed class Trainer : IDisposable
             group.LearningRate = lr;
         optimizer.zero_grad();
         var (loss, logits) = objective.Compute(Model, images, labels);
+        var value = loss.item<float>();
+        if (!float.IsFinite(value))
+        {
+            // Stop before the step: the weights in memory are still those of the previous step, and the checkpoint on disk
+            // (the last finished epoch) is never touched.
+            var kept = EpochsCompleted > 0
+                ? $"the last good checkpoint ({CheckpointPath}, epoch {EpochsCompleted}) is kept"
+                : "no checkpoint had been written yet";
+            throw new TrainingDivergedException(
+                $"training diverged: the loss is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} at epoch {epoch}, batch {batchNumber} of {StepsPerEpoch}; "
+                + $"{kept}. Lower the learning rate or check the data.", epoch, batchNumber);
+        }
+
         loss.backward();
         if (Options.GradientClipNorm is double maxNorm)
             nn.utils.clip_grad_norm_(parameters, maxNorm);
         optimizer.step();
-        return (loss.item<float>(), logits.argmax(1).eq(labels).sum().item<long>());
+        return (value, logits.argmax(1).eq(labels).sum().item<long>());
     }
 
     private (Tensor Images, Tensor Labels) LoadBatch(ImageDataset data, ReadOnlySpan<int> batch)

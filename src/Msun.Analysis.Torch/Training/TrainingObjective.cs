@@ -1,4 +1,5 @@
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,6 +31,7 @@ public abstract class TrainingObjective
         {
             TrainingMethod.Vanilla => new VanillaObjective(),
             TrainingMethod.Mst => new MstObjective(options.ReferenceSize, options.Scales),
+            TrainingMethod.Msun => new ScaleInvariantObjective(options.Msun!),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Method, "unknown training method."),
         };
     }

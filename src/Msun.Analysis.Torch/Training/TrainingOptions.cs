@@ -2,8 +2,16 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Torch.Training;
+
+/// <summary>The MSUN-specific part of <see cref="TrainingOptions"/>; the scales are the options' scales plus the reference size.</summary>
+/// <param name="Split">Leading stages per subnet (1..stages−1).</param>
+/// <param name="ConstraintWeight">Weight of each pairwise MSE term (paper: 1).</param>
+/// <param name="TruncationThreshold">MSE terms below this are dropped (paper: 0.01 for ResNet-50, 0.001 otherwise).</param>
+/// <param name="Constraint">False: no scale-invariant constraint (ablation).</param>
+public sealed record MsunOptions(int Split, double ConstraintWeight = 1.0, double TruncationThreshold = 0.001, bool Constraint = true);
 
 /// <summary>
 /// Everything that decides a training run, validated at construction and written into every checkpoint
@@ -36,6 +44,7 @@ public sealed partial record TrainingOptions
     /// <param name="testSubset">Evaluate on a seeded random subset of this many test images (all when null).</param>
     /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; CUDA is checked when the trainer starts.</param>
     /// <param name="evalBatchSize">Images per forward pass during evaluation (memory only; results do not depend on it).</param>
+    /// <param name="msun">MSUN only (required for it): split and constraint; the scales are <paramref name="scales"/> (ascending, below the reference) plus the reference size.</param>
     public TrainingOptions(
         string backbone,
         TrainingMethod method,
@@ -53,7 +62,8 @@ public sealed partial record TrainingOptions
         int? trainSubset = null,
         int? testSubset = null,
         string device = "cpu",
-        int evalBatchSize = 256)
+        int evalBatchSize = 256,
+        MsunOptions? msun = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         Backbone = BackboneRegistry.Get(backbone).Name;
@@ -83,9 +93,24 @@ public sealed partial record TrainingOptions
         if (!DevicePattern().IsMatch(device))
             throw new ArgumentException($"device '{device}' is not one of cpu, cuda, cuda:N.", nameof(device));
 
+        if (method == TrainingMethod.Msun && msun is null)
+            throw new ArgumentException("msun (split and constraint) is required for the MSUN method.", nameof(msun));
+        if (method != TrainingMethod.Msun && msun is not null)
+            throw new ArgumentException($"msun applies to the MSUN method only, not {method.ToName()}.", nameof(msun));
+        if (method == TrainingMethod.Msun && scales is not null)
+        {
+            for (var i = 1; i < scales.Count; i++)
+            {
+                if (scales[i] < scales[i - 1])
+                    throw new ArgumentException($"scales {string.Join(",", scales)} are out of order: MSUN's scales must be ascending.", nameof(scales));
+            }
+        }
+
         Method = method;
         ReferenceSize = referenceSize;
         Scales = ResolveScales(method, referenceSize, scales);
+        Msun = msun is null ? null : new MsunConfig(Backbone, msun.Split, [.. Scales, referenceSize], msun.ConstraintWeight,
+            msun.TruncationThreshold, msun.Constraint);
         Epochs = epochs;
         BatchSize = batchSize;
         LearningRate = learningRate;
@@ -110,7 +135,10 @@ public sealed partial record TrainingOptions
     /// <summary>Side of the square training and test input.</summary>
     public int ReferenceSize { get; }
 
-    /// <summary>MST's extra scales, ascending, each below <see cref="ReferenceSize"/>; empty for Vanilla.</summary>
+    /// <summary>The MSUN configuration (backbone, split, scales incl. the reference, constraint); null for Vanilla and MST.</summary>
+    public MsunConfig? Msun { get; }
+
+    /// <summary>MST's and MSUN's extra scales, ascending, each below <see cref="ReferenceSize"/>; empty for Vanilla.</summary>
     public IReadOnlyList<int> Scales { get; }
 
     /// <summary>Epochs to train.</summary>
@@ -176,6 +204,8 @@ public sealed partial record TrainingOptions
         ("grad_clip_norm", GradientClipNorm is double c ? Inv(c) : "none"),
         ("seed", Inv(Seed)),
         ("train_subset", TrainSubset is int t ? Inv(t) : "all"),
+        // MSUN's own fields; absent for Vanilla/MST, so their checkpoints' keys are unchanged.
+        .. Msun?.Key() ?? [],
     ];
 
     /// <summary>One line for logs: the options that matter, e.g. "resnet18-small mst 28px scales 14,21, 10 epochs, batch 128, ...".</summary>
@@ -210,6 +240,12 @@ public sealed partial record TrainingOptions
         WriteNullable(writer, "test_subset", TestSubset);
         writer.WriteString("device", Device);
         writer.WriteNumber("eval_batch_size", EvalBatchSize);
+        if (Msun is not null)
+        {
+            writer.WritePropertyName("msun");
+            Msun.WriteJson(writer);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -221,6 +257,13 @@ public sealed partial record TrainingOptions
         {
             var scales = e.GetProperty("scales").EnumerateArray().Select(v => v.GetInt32()).ToArray();
             var method = TrainingMethodNames.Parse(e.GetProperty("method").GetString()!);
+            MsunOptions? msun = null;
+            if (method == TrainingMethod.Msun)
+            {
+                var m = MsunConfig.ReadJson(e.GetProperty("msun"));
+                msun = new MsunOptions(m.Split, m.ConstraintWeight, m.TruncationThreshold, m.Constraint);
+            }
+
             return new TrainingOptions(
                 e.GetProperty("backbone").GetString()!,
                 method,
@@ -238,7 +281,8 @@ public sealed partial record TrainingOptions
                 NullableInt(e.GetProperty("train_subset")),
                 NullableInt(e.GetProperty("test_subset")),
                 e.GetProperty("device").GetString()!,
-                e.GetProperty("eval_batch_size").GetInt32());
+                e.GetProperty("eval_batch_size").GetInt32(),
+                msun);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -31,6 +31,7 @@ public class TrainerTests(ITestOutputHelper output)
     [Theory]
     [InlineData(TrainingMethod.Vanilla)]
     [InlineData(TrainingMethod.Mst)]
+    [InlineData(TrainingMethod.Msun)]
     public void ResumingGivesTheWeightsOfAnUninterruptedRun(TrainingMethod method)
     {
         using var straightDir = new TempFolder();

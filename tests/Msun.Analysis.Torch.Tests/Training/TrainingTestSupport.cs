@@ -40,7 +40,8 @@ internal static class TinyRuns
         TrainingMethod method = TrainingMethod.Vanilla, int epochs = 2, string backbone = "resnet18-small", int seed = 7,
         IReadOnlyList<int>? scales = null, string device = "cpu") =>
         new(backbone, method, Size, epochs: epochs, batchSize: 16, learningRate: 0.05, warmupEpochs: 1, seed: seed,
-            scales: method == TrainingMethod.Mst ? scales ?? [6, 9] : null, device: device, evalBatchSize: 32);
+            scales: method == TrainingMethod.Vanilla ? null : scales ?? [6, 9], device: device, evalBatchSize: 32,
+            msun: method == TrainingMethod.Msun ? new MsunOptions(2) : null);
 
     public static Trainer Trainer(TrainingOptions options, string dir, bool resume = false) =>
         new(options, Data(48, 1), Data(24, 2, "test"), dir, resume);
