@@ -14,7 +14,7 @@ public sealed class NotebookTests(ITestOutputHelper log) : IDisposable
     [Theory]
     [InlineData("01-scale-sensitivity-study", new[] { "profile.json", "grid.json", "split.json" })]
     [InlineData("02-pick-subnet-depth", new[] { "profile.json", "split.json" })]
-    [InlineData("03-msun-vs-baselines", new[] { "accuracy.json", "macs.json" })]
+    [InlineData("03-msun-vs-baselines", new[] { "accuracy.json", "macs.json", "comparison.json" })]
     [InlineData("04-redraw-figures", new[] { "report.html" })]
     public void Notebook_runs_with_every_cell_passing(string notebook, string[] writes)
     {
