@@ -39,9 +39,22 @@ public static class NotebookRunner
     /// <summary>The notebooks folder.</summary>
     public static string NotebooksDirectory => Path.Combine(RepoRoot, "notebooks");
 
+    // `dotnet test` alone (without .ci/run) must find the pinned tool too; restoring an installed tool is a no-op.
+    private static readonly Lazy<string> ToolRestore = new(() =>
+    {
+        var start = new ProcessStartInfo("dotnet", "tool restore") { WorkingDirectory = RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? "" : $"dotnet tool restore failed ({process.ExitCode}):\n{output.Result}{error}";
+    });
+
     /// <summary>Runs <paramref name="notebook"/> with <paramref name="workingDirectory"/> as the current folder (where <c>#!import</c> resolves).</summary>
     public static NotebookRun Run(string notebook, string workingDirectory, string outputDirectory)
     {
+        if (ToolRestore.Value.Length > 0)
+            throw new InvalidOperationException(ToolRestore.Value);
         var trx = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(notebook) + ".trx");
         File.Delete(trx);
         var start = new ProcessStartInfo("dotnet")
