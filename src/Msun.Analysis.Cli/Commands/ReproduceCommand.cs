@@ -59,9 +59,9 @@ internal static class ReproduceCommand
         var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
         var train = DatasetLoader.Load(manifest, "train", root);
         var test = DatasetLoader.Load(manifest, "test", root);
-        // Every option is validated (split against the backbone, scales against the reference) before anything is written.
-        foreach (var method in Reproduction.Methods)
-            options.Training(method, train.Height);
+        // Every option is validated (split against the backbone, scales against the reference, existing checkpoints
+        // against the options) before anything is written or printed.
+        Reproduction.Preflight(options, train.Height, output.FullName);
         Console.Error.WriteLine($"msun reproduce: {options.Profile.Name} profile ({options.Profile.ExpectedTime}), {model}, split {split}, " +
                                 $"{torch.get_num_threads()} threads -> {output.FullName}");
 

@@ -122,7 +122,7 @@ public static class Reproduction
         var watch = Stopwatch.StartNew();
         var root = Path.GetFullPath(outputDirectory);
         var reference = train.Height;
-        var trainingOptions = Methods.ToDictionary(m => m, m => options.Training(m, reference)); // validates all before any work
+        var trainingOptions = Preflight(options, reference, root);
         Directory.CreateDirectory(root);
         var reused = new List<string>();
         var seconds = new Dictionary<string, double>();
@@ -203,6 +203,33 @@ public static class Reproduction
         comparison.WriteCsvFile(Path.Combine(root, "comparison.csv"));
         AtomicFile.WriteText(Path.Combine(root, "verdict.md"), w => w.Write(VerdictMarkdown(comparison, accuracy, macs)));
         return new ReproductionResult(comparison, accuracy, macs, watch.Elapsed, reused);
+    }
+
+    /// <summary>
+    /// Validates the options of every method and checks that any checkpoint already in <paramref name="outputDirectory"/>
+    /// belongs to them, before any work is done; returns the training options per method.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid options (split, scales, backbone).</exception>
+    /// <exception cref="CheckpointException">A method's folder holds a checkpoint of other options; the message lists the differences.</exception>
+    public static IReadOnlyDictionary<TrainingMethod, TrainingOptions> Preflight(ReproductionOptions options, int referenceSize, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = Methods.ToDictionary(m => m, m => options.Training(m, referenceSize));
+        foreach (var (method, training) in result)
+        {
+            var directory = Path.Combine(Path.GetFullPath(outputDirectory), method.ToName());
+            if (!Checkpoint.Exists(directory))
+                continue;
+            var saved = Checkpoint.ReadState(directory).Options.TrajectoryKey().ToDictionary(p => p.Name, p => p.Value);
+            var differences = training.TrajectoryKey()
+                .Where(p => saved.GetValueOrDefault(p.Name, "(absent)") != p.Value)
+                .Select(p => $"{p.Name} {saved.GetValueOrDefault(p.Name, "(absent)")} (checkpoint) vs {p.Value} (this run)").ToArray();
+            if (differences.Length > 0)
+                throw new CheckpointException(
+                    $"{Checkpoint.PathIn(directory)} belongs to a run with other options ({string.Join("; ", differences)}); it is left untouched: choose another --out.");
+        }
+
+        return result;
     }
 
     /// <summary>Trains one method in <paramref name="directory"/>, resuming a checkpoint of the same options; true when it was already complete.</summary>
