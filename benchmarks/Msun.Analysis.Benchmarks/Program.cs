@@ -1,7 +1,7 @@
 using Msun.Analysis.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- [linear-cka] [--sizes 10000x2048,5000x4096] [--repeats 3]
-// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--batches 60] [--warmup 5] [--batch-size 128] [--threads N] [--rounds 3]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--batches 60] [--warmup 5] [--batch-size 128] [--threads N] [--rounds 3] [--glibc-defaults] [--peer-tuned]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training-breakdown [--batches 30]   (ms per phase of a step, ours and PyTorch)
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18|resnet18-small] [--size 32]
 //     [--batches 10] [--batch-size 128] [--repeats 3] [--no-e2e] [--keep DIR]   (see GridCkaBenchmark.cs, benchmarks/GRID-CKA.md)
@@ -28,7 +28,7 @@ switch (suite)
             int.Parse(Option("--batch-size", "128"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Option("--threads", "0"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Option("--rounds", "3"), System.Globalization.CultureInfo.InvariantCulture),
-            Option("--python", "/usr/bin/python3"));
+            Option("--python", "/usr/bin/python3"), args.Contains("--glibc-defaults"), args.Contains("--peer-tuned"));
     case "training-breakdown":
         return TrainingBreakdown.Run(
             int.Parse(Option("--batches", "30"), System.Globalization.CultureInfo.InvariantCulture),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
@@ -18,8 +19,13 @@ internal static class TrainingBenchmark
 {
     private const string Backbone = "resnet18-small";
 
-    public static int Run(int batches, int warmup, int batchSize, int threads, int rounds, string python)
+    /// <summary>glibc tunables equal to <see cref="NativeAllocator.KeepFreedMemory"/>, for a peer run with the same allocator settings.</summary>
+    private const string PeerTunables = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647";
+
+    public static int Run(int batches, int warmup, int batchSize, int threads, int rounds, string python, bool glibcDefaults, bool peerTuned)
     {
+        // Ours runs as `msun train` does (the CLI keeps freed memory on the heap); --glibc-defaults measures without.
+        var kept = !glibcDefaults && NativeAllocator.KeepFreedMemory();
         torch.InitializeDeviceType(DeviceType.CPU);
         if (threads > 0)
             torch.set_num_threads(threads);
@@ -30,6 +36,8 @@ internal static class TrainingBenchmark
         var test = DatasetLoader.Load(manifest, "test", root);
         Console.WriteLine($"training speed: {Backbone}, Fashion-MNIST 28 px, batch {batchSize}, {warmup} warm-up + {batches} timed batches, " +
                           $"torch threads {threads}, {Environment.ProcessorCount} logical CPUs");
+        Console.WriteLine($"allocator: ours {(kept ? "keeps freed memory on the heap (as msun does)" : "glibc defaults")}; " +
+                          $"PyTorch {(peerTuned ? "GLIBC_TUNABLES=" + PeerTunables : "glibc defaults")}");
 
         // Rounds alternate ours and PyTorch so that a load change on a shared machine hits both; best of each is kept.
         (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters) ours = default;
@@ -37,7 +45,7 @@ internal static class TrainingBenchmark
         for (var round = 1; round <= rounds; round++)
         {
             var o = Ours(train, test, batches, warmup, batchSize);
-            var p = PyTorch(python, root, batchSize, warmup, batches, threads);
+            var p = PyTorch(python, root, batchSize, warmup, batches, threads, peerTuned);
             Console.WriteLine(FormattableString.Invariant(
                 $"round {round}: ours {o.ImagesPerSecond:F1} images/s (median batch: {o.MedianImagesPerSecond:F1}), PyTorch {p.ImagesPerSecond:F1} (median batch: {p.MedianImagesPerSecond:F1}), ratio {o.ImagesPerSecond / p.ImagesPerSecond:F3} (median {o.MedianImagesPerSecond / p.MedianImagesPerSecond:F3})"));
             if (o.ImagesPerSecond > ours.ImagesPerSecond)
@@ -98,10 +106,12 @@ internal static class TrainingBenchmark
     }
 
     private static (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters, string Version) PyTorch(
-        string python, string root, int batchSize, int warmup, int batches, int threads)
+        string python, string root, int batchSize, int warmup, int batches, int threads, bool tuned)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "peers", "pytorch_training.py");
         var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (tuned)
+            info.Environment["GLIBC_TUNABLES"] = PeerTunables;
         foreach (var a in new[] { script, root, Inv(batchSize), Inv(warmup), Inv(batches), Inv(threads) })
             info.ArgumentList.Add(a);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");

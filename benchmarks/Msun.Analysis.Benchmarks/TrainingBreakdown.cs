@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using TorchSharp;
@@ -15,6 +16,7 @@ internal static class TrainingBreakdown
 {
     public static int Run(int batches, int warmup, int batchSize, int threads, string python)
     {
+        NativeAllocator.KeepFreedMemory(); // as msun does
         torch.InitializeDeviceType(DeviceType.CPU);
         if (threads > 0)
             torch.set_num_threads(threads);

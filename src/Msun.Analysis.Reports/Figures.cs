@@ -17,7 +17,11 @@ namespace Msun.Analysis.Reports;
 /// </summary>
 public static class Figures
 {
-    private const int Width = 900, Height = 520;
+    /// <summary>Width of every figure in pixels (also the PNG size).</summary>
+    public const int Width = 900;
+
+    /// <summary>Height of every figure in pixels.</summary>
+    public const int Height = 520;
 
     /// <summary>CKA per block for every probe size of one profile, mean ± 1 std over the repeats (the paper's figure).</summary>
     /// <param name="profile">The study's profile.</param>
@@ -53,7 +57,8 @@ public static class Figures
                     cells.Select(c => c.Cell.Summary.Mean).ToArray(), cells.Select(c => c.Cell.Summary.StandardDeviation).ToArray()));
                 charts.Add(Line(name, color, dash, cells.Select(c => (double)c.Block.Index),
                     cells.Select(c => c.Cell.Summary.Mean),
-                    cells.Select(c => Inv($"{c.Block.Name}: {c.Cell.Summary.Mean:0.000} ± {c.Cell.Summary.StandardDeviation:0.000} ({c.Cell.Summary.Count} repeats)"))));
+                    cells.Select(c => Inv($"{c.Block.Name}: {c.Cell.Summary.Mean:0.000} ± {c.Cell.Summary.StandardDeviation:0.000} ({c.Cell.Summary.Count} repeats)")))
+                    .WithTraceInfo(LegendGroup: name));
             }
         }
 
@@ -131,7 +136,7 @@ public static class Figures
     public static Figure ParameterBars(MacTable macs)
     {
         ArgumentNullException.ThrowIfNull(macs);
-        var bars = ByModel(macs).Select(g => (Style: MethodStyle.For(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
+        var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
         return BarFigure("parameters", "Parameters per method", bars, "Parameters (millions)", "0.000");
     }
 
@@ -139,7 +144,7 @@ public static class Figures
     public static Figure MeanMacsBars(MacTable macs)
     {
         ArgumentNullException.ThrowIfNull(macs);
-        var bars = ByModel(macs).Select(g => (Style: MethodStyle.For(g.Key), Value: g.Average(r => (double)r.Macs) / 1e6)).ToArray();
+        var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Average(r => (double)r.Macs) / 1e6)).ToArray();
         return BarFigure("mean-macs", "Mean MACs per image over test sizes per method", bars, "MACs per image (millions, mean over test sizes)", "0.00");
     }
 
@@ -151,7 +156,7 @@ public static class Figures
         if (groups.Length == 0) throw new ArgumentException("the MAC table has no rows.", nameof(macs));
         var charts = groups.Select(g =>
         {
-            var style = MethodStyle.For(g.Key);
+            var style = MethodStyle.ForMacModel(g.Key);
             var rows = g.OrderBy(r => r.TestSize).ToArray();
             return Line(style.Label, style.Color, style.Dash, rows.Select(r => (double)r.TestSize), rows.Select(r => r.Macs / 1e6),
                 rows.Select(r => Inv($"{style.Label} at {r.TestSize} px: {r.Macs / 1e6:0.00} M MACs (branch {r.Branch}, runs at {r.InputSize} px)")));
@@ -188,7 +193,8 @@ public static class Figures
             charts.AddRange(Band(name, color, blocks.Select(b => (double)b.Index).ToArray(),
                 blocks.Select(b => (b.Upper + b.Lower) / 2).ToArray(), blocks.Select(b => (b.Upper - b.Lower) / 2).ToArray()));
             charts.Add(Line(name + " mean", color, "solid", blocks.Select(b => (double)b.Index), blocks.Select(b => b.Mean),
-                blocks.Select(b => Inv($"{b.Block}: {b.Mean:0.000} [{b.Lower:0.000}, {b.Upper:0.000}], {b.Status.ToString().ToLowerInvariant()}"))));
+                blocks.Select(b => Inv($"{b.Block}: {b.Mean:0.000} [{b.Lower:0.000}, {b.Upper:0.000}], {b.Status.ToString().ToLowerInvariant()}")))
+                .WithTraceInfo(LegendGroup: name));
             charts.Add(Line(Inv($"τ = {p.Threshold:0.###} (probe {p.Probe} px)"), color, "dot", [xMin, xMax], [p.Threshold, p.Threshold], null));
         }
 
@@ -283,8 +289,12 @@ public static class Figures
                 MultiText: text.ToArray());
     }
 
-    /// <summary>A ±std band: the upper edge then the lower edge filled to it; no legend entry of its own (it follows its line's legend group).</summary>
-    private static IEnumerable<GenericChart> Band(string name, string color, double[] x, double[] mean, double[] std)
+    /// <summary>A ±std band: the upper edge then the lower edge filled to it; no legend entry of its own, in its line's legend group
+    /// (named <paramref name="name"/>) so that clicking the line's legend entry hides the band too.</summary>
+    private static IEnumerable<GenericChart> Band(string name, string color, double[] x, double[] mean, double[] std) =>
+        BandEdges(name, color, x, mean, std).Select(c => c.WithTraceInfo(LegendGroup: name));
+
+    private static IEnumerable<GenericChart> BandEdges(string name, string color, double[] x, double[] mean, double[] std)
     {
         var keep = Enumerable.Range(0, x.Length).Where(i => double.IsFinite(std[i])).ToArray();
         if (keep.Length < 2) yield break;

@@ -70,6 +70,18 @@ public sealed record MethodStyle(string Key, string Label, string Color, string 
         return new MethodStyle($"{method} {scoring}", label, color, "dot");
     }
 
+    /// <summary>
+    /// The style of a MAC-table model name, which may carry a branch as its last word (<c>msun resnet18-small branch:small</c>,
+    /// as <c>msun reproduce</c> writes the cost of each subnet): that branch's style, else <see cref="For"/> routed.
+    /// </summary>
+    public static MethodStyle ForMacModel(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int at = model.LastIndexOf(' ' + MultiScaleScoring.BranchPrefix, StringComparison.Ordinal);
+        if (at < 0 || at + 1 + MultiScaleScoring.BranchPrefix.Length >= model.Length || model.IndexOf(' ', at + 1) >= 0) return For(model);
+        return For(model[..at], model[(at + 1)..]);
+    }
+
     /// <summary>A colour for the i-th of several series of one method (e.g. probe sizes): the palette cycled.</summary>
     public static string Series(int i)
     {

@@ -131,12 +131,20 @@ public sealed class ResultsFolder
         return result;
     }
 
-    /// <summary>Every accuracy result of every file, in file order.</summary>
-    public IReadOnlyList<MultiScaleAccuracy> AllAccuracy() => [.. Accuracy.SelectMany(a => a.Value)];
+    /// <summary>
+    /// Every accuracy result of every file, in file order, each once: <c>msun reproduce</c> writes every method's results
+    /// in its own folder and all of them again at the top, so a result equal to an earlier one (same model, scoring and
+    /// counts; provenance aside) is left out.
+    /// </summary>
+    public IReadOnlyList<MultiScaleAccuracy> AllAccuracy()
+    {
+        var seen = new HashSet<MultiScaleAccuracy>();
+        return [.. Accuracy.SelectMany(a => a.Value).Where(r => seen.Add(r.WithProvenance(null)))];
+    }
 
-    /// <summary>The rows of every MAC table in one table (the provenance of the first).</summary>
+    /// <summary>The rows of every MAC table in one table, each distinct row once (see <see cref="AllAccuracy"/>), with the provenance of the first.</summary>
     public MacTable? AllMacs() =>
-        Macs.Count == 0 ? null : new MacTable([.. Macs.SelectMany(m => m.Value.Rows)], Macs[0].Value.Provenance);
+        Macs.Count == 0 ? null : new MacTable([.. Macs.SelectMany(m => m.Value.Rows).Distinct()], Macs[0].Value.Provenance);
 
     // Two studies of the same model would share a legend label; the relative folder tells them apart.
     private static IReadOnlyList<ResultFile<T>> Distinct<T>(List<ResultFile<T>> files) =>

@@ -7,9 +7,13 @@ internal static class MsunProcess
 {
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    public static Outcome Run(params string[] args)
+    public static Outcome Run(params string[] args) => RunWithEnvironment([], args);
+
+    /// <summary>Runs the CLI with extra environment variables.</summary>
+    public static Outcome RunWithEnvironment(Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "msun.dll"));
         foreach (string a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;

@@ -101,4 +101,21 @@ public class ReportCommandTests
         MsunProcess.AssertOneLineError(MsunProcess.Run("report", tmp.Path, "--out", tmp.Path), "report", "is a folder");
         MsunProcess.AssertOneLineError(MsunProcess.Run("report", tmp.Path, "--out", Path.Combine(tmp.Path, "no", "r.html")), "report", "does not exist");
     }
+
+    [Fact]
+    public void PngWritesOnePngPerFigureAndAMissingBrowserFailsBeforeAnythingIsWritten()
+    {
+        using var tmp = new TempFolder();
+        Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(tmp.Path, "accuracy.json"), SampleResults.Accuracies());
+        var run = MsunProcess.Run("report", tmp.Path, "--png");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(["accuracy-by-size.png", "average-accuracy.png"],
+            Directory.GetFiles(Path.Combine(tmp.Path, "report-figures")).Select(Path.GetFileName).Order());
+
+        using var empty = new TempFolder();
+        Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(empty.Path, "accuracy.json"), SampleResults.Accuracies());
+        var missing = MsunProcess.RunWithEnvironment(new() { [PngExport.ChromiumVariable] = Path.Combine(empty.Path, "no-chromium") }, "report", empty.Path, "--png");
+        MsunProcess.AssertOneLineError(missing, "report", "apt-get install chromium");
+        Assert.Equal(["accuracy.json"], Directory.GetFileSystemEntries(empty.Path).Select(Path.GetFileName));
+    }
 }

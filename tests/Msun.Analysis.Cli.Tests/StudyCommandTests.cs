@@ -80,6 +80,10 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
         using (var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "split.json"))))
         {
             Assert.Equal("msun-split/1", saved.RootElement.GetProperty("format").GetString());
+            // split.csv holds the same evidence as split.json, one row per probe and block.
+            var fromJson = Msun.Analysis.Core.SplitSelection.SplitRecommendationJson.FromJson(File.ReadAllText(Path.Combine(dir, "split.json")));
+            using var csv = new StreamReader(Path.Combine(dir, "split.csv"));
+            Assert.Equal(Msun.Analysis.Core.SplitSelection.SplitRecommendationCsv.Rows(fromJson), Msun.Analysis.Core.SplitSelection.SplitRecommendationCsv.Read(csv));
             Assert.Equal(2, saved.RootElement.GetProperty("per_probe").GetArrayLength());
             Assert.InRange(saved.RootElement.GetProperty("split").GetInt32(), 0, 4);
         }

@@ -36,6 +36,9 @@ public class FiguresTests
             var upper = Numbers(Trace(json, $"probe {probe} px +1 std"), "y");
             var lower = Trace(json, $"probe {probe} px ±1 std");
             Assert.Equal("tonexty", lower.GetProperty("fill").GetString());
+            // Clicking the line's legend entry hides its band too.
+            Assert.Equal(line.GetProperty("legendgroup").GetString(), lower.GetProperty("legendgroup").GetString());
+            Assert.False(lower.GetProperty("showlegend").GetBoolean());
             for (int b = 0; b < 5; b++)
             {
                 var r = profile.Cell(SampleResults.Blocks[b], probe).Repeats;
@@ -166,6 +169,9 @@ public class FiguresTests
         Assert.Equal(MethodStyle.For("msun a").Color, MethodStyle.For("msun b", MultiScaleScoring.BestOfBranches).Color);
         Assert.NotEqual(MethodStyle.For("vanilla a").Color, MethodStyle.For("mst a").Color);
         Assert.Equal(MethodStyle.For("msun", "branch:small"), MethodStyle.For("msun", "branch:small"));
+        Assert.Equal(MethodStyle.For("msun r18", "branch:mid"), MethodStyle.ForMacModel("msun r18 branch:mid"));
+        Assert.Equal(MethodStyle.For("msun r18"), MethodStyle.ForMacModel("msun r18"));
+        Assert.Equal(MethodStyle.For("x branch:"), MethodStyle.ForMacModel("x branch:"));
         string[] branchColors = new[] { "small", "mid", "large" }.Select(b => MethodStyle.For("msun r18", MultiScaleScoring.Branch(b)).Color).ToArray();
         Assert.Equal(3, branchColors.Distinct().Count());
         Assert.DoesNotContain(MethodStyle.For("vanilla r18").Color, branchColors);

@@ -1,6 +1,3 @@
-using Msun.Analysis.Core.Results;
-using Msun.Analysis.Core.SplitSelection;
-
 namespace Msun.Analysis.Reports.Tests;
 
 public class ResultsFolderTests
@@ -60,32 +57,25 @@ public class ResultsFolderTests
     }
 
     [Fact]
-    public void GridJsonRoundTripsAndATamperedMeanIsCaught()
+    public void ResultsRepeatedAtTheTopOfAReproductionAreReadOnce()
     {
-        var grid = SampleResults.Grid("m", repeats: 4);
-        var back = CkaGridSummary.FromJson(grid.ToJson());
-        Assert.Equal(grid, back);
-        Assert.Equal(grid.ToJson(), back.ToJson());
-        string tampered = grid.ToJson().Replace("\"mean\": [\n    [\n      " + grid.Mean[0, 0].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            "\"mean\": [\n    [\n      0.123", StringComparison.Ordinal);
-        Assert.NotEqual(grid.ToJson(), tampered);
-        Assert.Contains("disagrees with the mean of the repeats", Assert.Throws<InvalidDataException>(() => CkaGridSummary.FromJson(tampered, "g.json")).Message);
-    }
+        using var tmp = new TempFolder();
+        var all = SampleResults.Accuracies();
+        var macs = SampleResults.Macs();
+        // As msun reproduce lays it out: each method in its folder, all of them again at the top.
+        foreach (var method in new[] { "vanilla", "mst", "msun" })
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(tmp.Path, method)).FullName;
+            Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(dir, "accuracy.json"), [.. all.Where(r => r.Model.StartsWith(method))]);
+            new Msun.Analysis.Core.Results.MacTable([.. macs.Rows.Where(r => r.Model.StartsWith(method))]).WriteJsonFile(Path.Combine(dir, "macs.json"));
+        }
 
-    [Fact]
-    public void SplitJsonRoundTrips()
-    {
-        var split = SampleResults.Split(SampleResults.Profile("vanilla r18"));
-        string json = SplitRecommendationJson.ToJson(split, "/x/profile.json");
-        var back = SplitRecommendationJson.FromJson(json);
-        Assert.Equal(json, SplitRecommendationJson.ToJson(back, "/x/profile.json"));
-        Assert.Equal(split.Explain(), back.Explain());
-        Assert.Equal(split.Options, back.Options);
-        Assert.Equal(split.Probes[0].Blocks, back.Probes[0].Blocks);
-        Assert.Equal("/x/profile.json", SplitRecommendationJson.SourceOf(json));
-        // A file written before sensitive_prefix_at_means existed reads the same.
-        string old = System.Text.RegularExpressions.Regex.Replace(json, "\\s*\"sensitive_prefix_at_means\": \\d+,", "");
-        Assert.NotEqual(json, old);
-        Assert.Equal(json, SplitRecommendationJson.ToJson(SplitRecommendationJson.FromJson(old), "/x/profile.json"));
+        Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(tmp.Path, "accuracy.json"), all);
+        macs.WriteJsonFile(Path.Combine(tmp.Path, "macs.json"));
+        var folder = ResultsFolder.Load(tmp.Path);
+        Assert.Equal(4, folder.Accuracy.Count);
+        Assert.Equal(all.Count, folder.AllAccuracy().Count);
+        Assert.Equal(all.Select(r => (r.Model, r.Scoring)).Order(), folder.AllAccuracy().Select(r => (r.Model, r.Scoring)).Order());
+        Assert.Equal(macs.Rows.Count, folder.AllMacs()!.Rows.Count);
     }
 }

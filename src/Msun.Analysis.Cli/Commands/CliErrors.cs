@@ -22,7 +22,7 @@ internal static class CliErrors
         catch (Exception e) when (e is ArgumentException or NpyFormatException or FileNotFoundException
                                       or DirectoryNotFoundException or UnauthorizedAccessException or InvalidDataException
                                       or ManifestFormatException or DatasetVerificationException or CheckpointException
-                                      or TrainingDivergedException)
+                                      or Msun.Analysis.Reports.FigureExportException or TrainingDivergedException)
         {
             Console.Error.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
             return BadInput;

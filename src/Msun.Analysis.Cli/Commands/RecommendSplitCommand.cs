@@ -12,12 +12,15 @@ namespace Msun.Analysis.Cli.Commands;
 /// <summary>
 /// <c>msun recommend-split</c>: reads a CKA profile (a study folder or its profile.json), applies the documented split
 /// rule (Msun.Analysis.Core/SplitSelection/README.md), prints the recommendation with its reasoning, and saves
-/// split.json next to the profile (atomically).
+/// split.json and split.csv (the per-block evidence) next to the profile (atomically).
 /// </summary>
 internal static class RecommendSplitCommand
 {
     /// <summary>File written next to the profile.</summary>
     public const string SplitJson = "split.json";
+
+    /// <summary>The evidence table (one row per probe and block), written next to split.json.</summary>
+    public const string SplitCsv = "split.csv";
 
     public static Command Create()
     {
@@ -102,8 +105,10 @@ internal static class RecommendSplitCommand
         var splitPath = Path.Combine(Path.GetDirectoryName(profilePath)!, SplitJson);
         bool replaced = File.Exists(splitPath);
         AtomicFile.Write(splitPath, s => s.Write(new UTF8Encoding(false).GetBytes(SplitRecommendationJson.ToJson(recommendation, profilePath))));
+        var csvPath = Path.Combine(Path.GetDirectoryName(profilePath)!, SplitCsv);
+        AtomicFile.WriteText(csvPath, w => SplitRecommendationCsv.Write(w, recommendation));
         Console.Write(recommendation.Explain());
-        Console.Error.WriteLine($"msun recommend-split: {(replaced ? "replaced" : "wrote")} {splitPath}");
+        Console.Error.WriteLine($"msun recommend-split: {(replaced ? "replaced" : "wrote")} {splitPath} and {SplitCsv}");
         return 0;
     }
 }

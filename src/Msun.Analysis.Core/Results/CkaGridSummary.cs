@@ -14,7 +14,7 @@ namespace Msun.Analysis.Core.Results;
 /// Files. JSON (<see cref="ToJson"/>): <c>"format": "msun-cka-grid/1"</c>, <c>probe</c>, <c>row_blocks</c> (reference
 /// side), <c>column_blocks</c> (probe side), <c>mean</c> and <c>std</c> as row-major nested arrays, <c>repeats</c>
 /// (one nested array per repeat), <c>provenance</c>; NaN is written as the string <c>"NaN"</c>. CSV
-/// (<see cref="WriteCsv"/>), long format, one row per entry: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.
+/// (<see cref="WriteCsv(TextWriter)"/>), long format, one row per entry: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.
 /// </remarks>
 public sealed record CkaGridSummary
 {
@@ -155,7 +155,7 @@ public sealed record CkaGridSummary
         }
     }
 
-    /// <summary>The summary of every entry, row-major, as the rows of the CSV (<see cref="WriteCsv"/>).</summary>
+    /// <summary>The summary of every entry, row-major, as the rows of the CSV (<see cref="WriteCsv(TextWriter)"/>).</summary>
     public IReadOnlyList<CkaGridEntry> Entries() =>
         [.. from i in Enumerable.Range(0, RowBlocks.Count)
             from j in Enumerable.Range(0, ColumnBlocks.Count)
@@ -194,19 +194,30 @@ public sealed record CkaGridSummary
     private static bool SameNumber(double a, double b, double tolerance) =>
         (double.IsNaN(a) && double.IsNaN(b)) || a == b || Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(b));
 
-    /// <summary>Long-format CSV: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.</summary>
-    public void WriteCsv(TextWriter writer)
+    /// <summary>The columns of <see cref="WriteCsv(TextWriter)"/>.</summary>
+    public static IReadOnlyList<string> CsvColumns { get; } = ["row_block", "column_block", "probe", "mean", "std", "repeats", "non_finite"];
+
+    /// <summary>Long-format CSV of <see cref="Entries"/>: <c>row_block,column_block,probe,mean,std,repeats,non_finite</c>.</summary>
+    public void WriteCsv(TextWriter writer) => WriteCsv(writer, Entries());
+
+    /// <summary>Writes grid entries as CSV (the layout of <see cref="WriteCsv(TextWriter)"/>).</summary>
+    public static void WriteCsv(TextWriter writer, IEnumerable<CkaGridEntry> entries)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        var ci = CultureInfo.InvariantCulture;
-        writer.Write("row_block,column_block,probe,mean,std,repeats,non_finite\n");
-        for (int i = 0; i < RowBlocks.Count; i++)
-            for (int j = 0; j < ColumnBlocks.Count; j++)
-            {
-                var s = Summaries[i, j];
-                writer.Write(string.Create(ci,
-                    $"{Field(RowBlocks[i])},{Field(ColumnBlocks[j])},{Probe},{Number(s.Mean)},{Number(s.StandardDeviation)},{s.Count},{s.NonFiniteCount}\n"));
-            }
+        ArgumentNullException.ThrowIfNull(entries);
+        Csv.Write(writer, CsvColumns, entries.Select(e => (IReadOnlyList<string>)
+            [e.RowBlock, e.ColumnBlock, Csv.Number(e.Probe), Csv.Number(e.Mean), Csv.Number(e.StandardDeviation), Csv.Number(e.Repeats), Csv.Number(e.NonFinite)]));
+    }
+
+    /// <summary>Reads the entries of a grid CSV (the CSV holds the summary per entry, not the repeats, so it gives entries, not a summary).</summary>
+    /// <exception cref="InvalidDataException">A missing column or a malformed number (named with its row).</exception>
+    public static IReadOnlyList<CkaGridEntry> ReadCsv(TextReader reader, string source = "grid CSV")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var (col, rows) = Csv.ReadTable(reader, CsvColumns, source);
+        return [.. rows.Select((f, i) => new CkaGridEntry(f[col["row_block"]], f[col["column_block"]],
+            Csv.ParseInt(f[col["probe"]], "probe", i + 1, source), Csv.ParseDouble(f[col["mean"]], "mean", i + 1, source),
+            Csv.ParseDouble(f[col["std"]], "std", i + 1, source), Csv.ParseInt(f[col["repeats"]], "repeats", i + 1, source),
+            Csv.ParseInt(f[col["non_finite"]], "non_finite", i + 1, source)))];
     }
 
     private static void Matrix(Utf8JsonWriter w, double[,] values)
@@ -226,10 +237,6 @@ public sealed record CkaGridSummary
         w.WriteEndArray();
     }
 
-    private static string Number(double value) => double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
 }
 
 /// <summary>One entry of a <see cref="CkaGridSummary"/> as a row of its CSV.</summary>

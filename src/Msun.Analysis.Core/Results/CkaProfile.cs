@@ -82,13 +82,13 @@ public sealed record CkaProfileCell
 /// </summary>
 /// <remarks>
 /// Files. JSON (<see cref="ToJson"/>): snake_case keys, a leading <c>"format": "msun-cka-profile/1"</c>,
-/// NaN written as the literal <c>"NaN"</c>; reading it back gives an equal profile. Two CSVs, written by
-/// hand with the invariant culture, comma-separated, a header line, fields quoted only when they hold a
+/// NaN written as the literal <c>"NaN"</c>; reading it back gives an equal profile. Two CSVs, written and read
+/// through CsvHelper with the invariant culture, comma-separated, a header line, fields quoted only when they hold a
 /// comma, quote or line break, numbers in round-trip form, <c>NaN</c> for an undefined value and an empty
 /// field for one that was not computed:
 /// <list type="bullet">
 /// <item><see cref="WriteRepeatsCsv"/>, long format, one row per repeat: <c>block,block_index,probe,repeat,cka</c> (repeat 1-based).</item>
-/// <item><see cref="WriteSummaryCsv"/>, one row per block and probe:
+/// <item><see cref="WriteSummaryCsv(TextWriter)"/>, one row per block and probe:
 /// <c>block,block_index,probe,mean,std,ci_low,ci_high,null_mean,null_std,repeats,non_finite</c>.</item>
 /// </list>
 /// </remarks>
@@ -217,49 +217,120 @@ public sealed record CkaProfile
         }
     }
 
+    /// <summary>The columns of <see cref="WriteRepeatsCsv"/>.</summary>
+    public static IReadOnlyList<string> RepeatsCsvColumns { get; } = ["block", "block_index", "probe", "repeat", "cka"];
+
+    /// <summary>The columns of <see cref="WriteSummaryCsv(TextWriter)"/>.</summary>
+    public static IReadOnlyList<string> SummaryCsvColumns { get; } =
+        ["block", "block_index", "probe", "mean", "std", "ci_low", "ci_high", "null_mean", "null_std", "repeats", "non_finite"];
+
     /// <summary>Long-format CSV, one row per repeat: <c>block,block_index,probe,repeat,cka</c>.</summary>
-    public void WriteRepeatsCsv(TextWriter writer)
+    public void WriteRepeatsCsv(TextWriter writer) =>
+        Csv.Write(writer, RepeatsCsvColumns, Cells.SelectMany(cell => cell.Repeats.Select((v, r) => (IReadOnlyList<string>)
+            [cell.Block, Csv.Number(IndexOf(cell.Block)), Csv.Number(cell.Probe), Csv.Number(r + 1), Csv.Number(v)])));
+
+    /// <summary>
+    /// Reads a profile from its repeats CSV (<see cref="WriteRepeatsCsv"/>). The CSV holds the repeats only: the profile read
+    /// back has no provenance, intervals or null distributions and the default <see cref="NonFinitePolicy"/>; blocks keep
+    /// their indices, repeats are ordered by their <c>repeat</c> number.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A missing column, a malformed number, a gap in the repeats or an incomplete profile (named).</exception>
+    public static CkaProfile ReadRepeatsCsv(TextReader reader, string source = "profile CSV")
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write("block,block_index,probe,repeat,cka\n");
-        foreach (var cell in Cells)
+        ArgumentNullException.ThrowIfNull(reader);
+        var (col, rows) = Csv.ReadTable(reader, RepeatsCsvColumns, source);
+        if (rows.Count == 0) throw new InvalidDataException($"{source}: no rows; a profile needs at least one block and probe.");
+        var blocks = new List<ProfileBlock>();
+        var values = new Dictionary<(string Block, int Probe), SortedDictionary<int, double>>();
+        for (int i = 0; i < rows.Count; i++)
         {
-            int index = IndexOf(cell.Block);
-            for (int r = 0; r < cell.Repeats.Count; r++)
-                writer.Write($"{Field(cell.Block)},{Int(index)},{Int(cell.Probe)},{Int(r + 1)},{Number(cell.Repeats[r])}\n");
+            var f = rows[i];
+            int row = i + 1;
+            string block = f[col["block"]];
+            int index = Csv.ParseInt(f[col["block_index"]], "block_index", row, source);
+            if (blocks.FirstOrDefault(b => b.Name == block) is { } known)
+            {
+                if (known.Index != index) throw new InvalidDataException($"{source}: row {row}: block {block} has index {index}; earlier rows gave {known.Index}.");
+            }
+            else
+            {
+                blocks.Add(new ProfileBlock(block, index));
+            }
+
+            var key = (block, Csv.ParseInt(f[col["probe"]], "probe", row, source));
+            int repeat = Csv.ParseInt(f[col["repeat"]], "repeat", row, source);
+            if (!values.TryGetValue(key, out var repeats)) values[key] = repeats = [];
+            if (!repeats.TryAdd(repeat, Csv.ParseDouble(f[col["cka"]], "cka", row, source)))
+                throw new InvalidDataException($"{source}: row {row}: block {block} at probe {key.Item2} has repeat {repeat} twice.");
+        }
+
+        try
+        {
+            var cells = values.Select(kv =>
+            {
+                if (!kv.Value.Keys.SequenceEqual(Enumerable.Range(1, kv.Value.Count)))
+                    throw new InvalidDataException($"{source}: block {kv.Key.Block} at probe {kv.Key.Probe} has repeats {string.Join(", ", kv.Value.Keys)}; expected 1..{kv.Value.Count}.");
+                return new CkaProfileCell(kv.Key.Block, kv.Key.Probe, [.. kv.Value.Values]);
+            }).ToArray();
+            return new CkaProfile([.. blocks.OrderBy(b => b.Index)], [.. values.Keys.Select(k => k.Probe).Distinct()], cells, new Dictionary<string, string>());
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
         }
     }
+
+    /// <summary>One row per block and probe, as <see cref="WriteSummaryCsv(TextWriter)"/> writes them.</summary>
+    public IReadOnlyList<CkaProfileSummaryRow> SummaryRows() =>
+        [.. Cells.Select(c => new CkaProfileSummaryRow(c.Block, IndexOf(c.Block), c.Probe, c.Summary.Mean, c.Summary.StandardDeviation,
+            c.Interval?.Low, c.Interval?.High, c.NullDistribution?.Mean, c.NullDistribution?.StandardDeviation, c.Summary.Count, c.Summary.NonFiniteCount))];
 
     /// <summary>
     /// Summary CSV, one row per block and probe:
     /// <c>block,block_index,probe,mean,std,ci_low,ci_high,null_mean,null_std,repeats,non_finite</c>.
     /// </summary>
-    public void WriteSummaryCsv(TextWriter writer)
+    public void WriteSummaryCsv(TextWriter writer) => WriteSummaryCsv(writer, SummaryRows());
+
+    /// <summary>Writes summary rows as CSV (the layout of <see cref="WriteSummaryCsv(TextWriter)"/>).</summary>
+    public static void WriteSummaryCsv(TextWriter writer, IEnumerable<CkaProfileSummaryRow> rows)
     {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Write("block,block_index,probe,mean,std,ci_low,ci_high,null_mean,null_std,repeats,non_finite\n");
-        foreach (var cell in Cells)
-        {
-            var s = cell.Summary;
-            var sb = new StringBuilder();
-            sb.Append(Field(cell.Block)).Append(',').Append(Int(IndexOf(cell.Block))).Append(',').Append(Int(cell.Probe)).Append(',')
-              .Append(Number(s.Mean)).Append(',').Append(Number(s.StandardDeviation)).Append(',')
-              .Append(Optional(cell.Interval?.Low)).Append(',').Append(Optional(cell.Interval?.High)).Append(',')
-              .Append(Optional(cell.NullDistribution?.Mean)).Append(',').Append(Optional(cell.NullDistribution?.StandardDeviation)).Append(',')
-              .Append(Int(s.Count)).Append(',').Append(Int(s.NonFiniteCount)).Append('\n');
-            writer.Write(sb.ToString());
-        }
+        ArgumentNullException.ThrowIfNull(rows);
+        Csv.Write(writer, SummaryCsvColumns, rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Block, Csv.Number(r.BlockIndex), Csv.Number(r.Probe), Csv.Number(r.Mean), Csv.Number(r.StandardDeviation),
+            Csv.Optional(r.IntervalLow), Csv.Optional(r.IntervalHigh), Csv.Optional(r.NullMean), Csv.Optional(r.NullStandardDeviation),
+            Csv.Number(r.Repeats), Csv.Number(r.NonFinite),
+        ]));
+    }
+
+    /// <summary>Reads the rows of a summary CSV (<see cref="WriteSummaryCsv(TextWriter)"/>).</summary>
+    /// <exception cref="InvalidDataException">A missing column or a malformed number (named with its row).</exception>
+    public static IReadOnlyList<CkaProfileSummaryRow> ReadSummaryCsv(TextReader reader, string source = "profile summary CSV")
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var (col, rows) = Csv.ReadTable(reader, SummaryCsvColumns, source);
+        return [.. rows.Select((f, i) => new CkaProfileSummaryRow(
+            f[col["block"]], Csv.ParseInt(f[col["block_index"]], "block_index", i + 1, source), Csv.ParseInt(f[col["probe"]], "probe", i + 1, source),
+            Csv.ParseDouble(f[col["mean"]], "mean", i + 1, source), Csv.ParseDouble(f[col["std"]], "std", i + 1, source),
+            Csv.ParseOptional(f[col["ci_low"]], "ci_low", i + 1, source), Csv.ParseOptional(f[col["ci_high"]], "ci_high", i + 1, source),
+            Csv.ParseOptional(f[col["null_mean"]], "null_mean", i + 1, source), Csv.ParseOptional(f[col["null_std"]], "null_std", i + 1, source),
+            Csv.ParseInt(f[col["repeats"]], "repeats", i + 1, source), Csv.ParseInt(f[col["non_finite"]], "non_finite", i + 1, source)))];
     }
 
     private int IndexOf(string block) => Blocks.First(b => b.Name == block).Index;
-
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Number(double value) => double.IsNaN(value) ? "NaN" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string Optional(double? value) => value is { } v ? Number(v) : "";
-
-    /// <summary>RFC 4180 quoting: only when the field holds a comma, quote or line break; quotes doubled.</summary>
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
 }
+
+/// <summary>One block at one probe size as a row of the profile's summary CSV.</summary>
+/// <param name="Block">Block name.</param>
+/// <param name="BlockIndex">1-based position in the network.</param>
+/// <param name="Probe">Probe size.</param>
+/// <param name="Mean">Mean CKA over the repeats (NaN when undefined).</param>
+/// <param name="StandardDeviation">Sample std over the repeats.</param>
+/// <param name="IntervalLow">Bootstrap interval low end, or null when not computed.</param>
+/// <param name="IntervalHigh">Bootstrap interval high end, or null.</param>
+/// <param name="NullMean">Permutation-null mean, or null when not computed.</param>
+/// <param name="NullStandardDeviation">Permutation-null std, or null.</param>
+/// <param name="Repeats">How many repeats.</param>
+/// <param name="NonFinite">How many repeats were NaN.</param>
+public sealed record CkaProfileSummaryRow(string Block, int BlockIndex, int Probe, double Mean, double StandardDeviation,
+    double? IntervalLow, double? IntervalHigh, double? NullMean, double? NullStandardDeviation, int Repeats, int NonFinite);

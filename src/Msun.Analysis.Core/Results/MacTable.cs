@@ -161,34 +161,24 @@ public sealed record MacTable
     }
 
     /// <summary>Writes the rows as CSV (provenance is JSON-only).</summary>
-    public void WriteCsv(TextWriter writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        Csv.WriteLine(writer, CsvColumns);
-        foreach (var r in Rows)
-        {
-            Csv.WriteLine(writer,
-            [
-                r.Model, Csv.Number(r.TestSize), r.Branch, Csv.Number(r.InputSize),
-                Csv.Number(r.Parameters), Csv.Number(r.Macs), Csv.Number(r.OtherOps),
-            ]);
-        }
-    }
+    public void WriteCsv(TextWriter writer) =>
+        Csv.Write(writer, CsvColumns, Rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Model, Csv.Number(r.TestSize), r.Branch, Csv.Number(r.InputSize),
+            Csv.Number(r.Parameters), Csv.Number(r.Macs), Csv.Number(r.OtherOps),
+        ]));
 
     /// <summary>Reads rows written by <see cref="WriteCsv"/> into a table without provenance.</summary>
     /// <exception cref="InvalidDataException">A missing column, a malformed number or an invalid row.</exception>
     public static MacTable ReadCsv(TextReader reader, string source = "CSV")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = Csv.ReadAll(reader, source);
-        if (records.Count == 0) throw new InvalidDataException($"{source}: empty; expected a header line.");
-        var col = Csv.Header(records[0], CsvColumns, source);
+        var (col, records) = Csv.ReadTable(reader, CsvColumns, source);
         var rows = new List<MacTableRow>();
-        for (int row = 1; row < records.Count; row++)
+        for (int k = 0; k < records.Count; k++)
         {
-            var f = records[row];
-            if (f.Length != records[0].Length)
-                throw new InvalidDataException($"{source}: row {row} has {f.Length} fields; the header has {records[0].Length}.");
+            var f = records[k];
+            int row = k + 1;
             try
             {
                 rows.Add(new MacTableRow(

@@ -268,16 +268,12 @@ public sealed record MethodComparison
     public void WriteCsv(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        Csv.WriteLine(writer, CsvColumns);
-        foreach (var r in Rows)
-        {
-            Csv.WriteLine(writer,
-            [
-                r.Method, r.Scoring, Csv.Number(r.Parameters), Csv.Number(r.MeanAccuracy), Csv.Number(r.SmallestSize),
-                Csv.Number(r.AccuracyAtSmallest), Csv.Number(r.ReferenceSize), Csv.Number(r.AccuracyAtReference),
-                Csv.Number(r.MeanMacs), Csv.Number(r.MacsRatioToVanilla),
-            ]);
-        }
+        Csv.Write(writer, CsvColumns, Rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Method, r.Scoring, Csv.Number(r.Parameters), Csv.Number(r.MeanAccuracy), Csv.Number(r.SmallestSize),
+            Csv.Number(r.AccuracyAtSmallest), Csv.Number(r.ReferenceSize), Csv.Number(r.AccuracyAtReference),
+            Csv.Number(r.MeanMacs), Csv.Number(r.MacsRatioToVanilla),
+        ]));
     }
 
     /// <summary>Reads rows written by <see cref="WriteCsv"/> into a comparison without verdict or provenance.</summary>
@@ -285,18 +281,13 @@ public sealed record MethodComparison
     public static MethodComparison ReadCsv(TextReader reader, string source = "CSV")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = Csv.ReadAll(reader, source);
-        if (records.Count == 0) throw new InvalidDataException($"{source}: empty; expected a header line.");
-        var col = Csv.Header(records[0], CsvColumns, source);
+        var (col, records) = Csv.ReadTable(reader, CsvColumns, source);
         var rows = new List<MethodComparisonRow>();
-        for (int row = 1; row < records.Count; row++)
+        for (int k = 0; k < records.Count; k++)
         {
-            var f = records[row];
-            if (f.Length != records[0].Length)
-                throw new InvalidDataException($"{source}: row {row} has {f.Length} fields; the header has {records[0].Length}.");
-            double D(string name) => double.TryParse(f[col[name]], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
-                ? v
-                : throw new InvalidDataException($"{source}: row {row}: column {name} is '{f[col[name]]}', not a number.");
+            var f = records[k];
+            int row = k + 1;
+            double D(string name) => Csv.ParseDouble(f[col[name]], name, row, source);
             try
             {
                 rows.Add(new MethodComparisonRow(f[col["method"]], f[col["scoring"]], Csv.ParseLong(f[col["parameters"]], "parameters", row, source),

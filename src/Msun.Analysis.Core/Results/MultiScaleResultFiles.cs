@@ -145,26 +145,13 @@ public static class MultiScaleResultFiles
         if (results.FirstOrDefault(r => r.Classes != classes) is { } odd)
             throw new ArgumentException(
                 $"results have different class counts ({classes} and {odd.Classes}); one CSV holds one class layout.", nameof(results));
-        var header = CsvColumns.Concat(Enumerable.Range(0, classes).SelectMany(k => new[] { $"class_{k}_correct", $"class_{k}_total" }));
-        Csv.WriteLine(writer, header);
-        foreach (var r in results)
-        {
-            foreach (var s in r.Sizes)
-            {
-                var fields = new List<string>
-                {
-                    r.Model, r.Scoring, Csv.Number(r.ReferenceSize), Csv.Number(s.Size), s.Branch,
-                    Csv.Number(s.Total), Csv.Number(s.Correct), Csv.Number(s.Accuracy),
-                };
-                for (int k = 0; k < classes; k++)
-                {
-                    fields.Add(Csv.Number(s.CorrectPerClass[k]));
-                    fields.Add(Csv.Number(s.TotalPerClass[k]));
-                }
-
-                Csv.WriteLine(writer, fields);
-            }
-        }
+        string[] header = [.. CsvColumns, .. Enumerable.Range(0, classes).SelectMany(k => new[] { $"class_{k}_correct", $"class_{k}_total" })];
+        Csv.Write(writer, header, results.SelectMany(r => r.Sizes.Select(s => (IReadOnlyList<string>)
+        [
+            r.Model, r.Scoring, Csv.Number(r.ReferenceSize), Csv.Number(s.Size), s.Branch,
+            Csv.Number(s.Total), Csv.Number(s.Correct), Csv.Number(s.Accuracy),
+            .. Enumerable.Range(0, classes).SelectMany(k => new[] { Csv.Number(s.CorrectPerClass[k]), Csv.Number(s.TotalPerClass[k]) }),
+        ])));
     }
 
     /// <summary>Reads results written by <see cref="WriteCsv"/> (without provenance, which only JSON holds).</summary>
@@ -172,19 +159,16 @@ public static class MultiScaleResultFiles
     public static IReadOnlyList<MultiScaleAccuracy> ReadCsv(TextReader reader, string source = "CSV")
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = Csv.ReadAll(reader, source);
-        if (records.Count == 0) throw new InvalidDataException($"{source}: empty; expected a header line.");
-        var col = Csv.Header(records[0], CsvColumns, source);
+        var (col, records) = Csv.ReadTable(reader, CsvColumns, source);
         int classes = 0;
         while (col.ContainsKey($"class_{classes}_correct") && col.ContainsKey($"class_{classes}_total")) classes++;
         if (classes == 0) throw new InvalidDataException($"{source}: no class_0_correct / class_0_total columns.");
 
         var groups = new List<(string Model, string Scoring, int Reference, List<SizeAccuracy> Sizes)>();
-        for (int row = 1; row < records.Count; row++)
+        for (int i = 0; i < records.Count; i++)
         {
-            var f = records[row];
-            if (f.Length != records[0].Length)
-                throw new InvalidDataException($"{source}: row {row} has {f.Length} fields; the header has {records[0].Length}.");
+            var f = records[i];
+            int row = i + 1;
             string model = f[col["model"]], scoring = f[col["scoring"]];
             int reference = Csv.ParseInt(f[col["reference_size"]], "reference_size", row, source);
             var correct = new long[classes];

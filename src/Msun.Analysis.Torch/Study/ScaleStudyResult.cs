@@ -17,13 +17,13 @@ public sealed record ScaleStudyResult(CkaProfile Profile, CkaGridSummary? Grid, 
     /// <summary>One row per repeat (<see cref="CkaProfile.WriteRepeatsCsv"/>).</summary>
     public const string ProfileCsv = "profile.csv";
 
-    /// <summary>One row per block and probe (<see cref="CkaProfile.WriteSummaryCsv"/>).</summary>
+    /// <summary>One row per block and probe (<see cref="CkaProfile.WriteSummaryCsv(TextWriter)"/>).</summary>
     public const string ProfileSummaryCsv = "profile-summary.csv";
 
     /// <summary>The grid as JSON (<see cref="CkaGridSummary.ToJson"/>).</summary>
     public const string GridJson = "grid.json";
 
-    /// <summary>The grid, one row per entry (<see cref="CkaGridSummary.WriteCsv"/>).</summary>
+    /// <summary>The grid, one row per entry (<see cref="CkaGridSummary.WriteCsv(TextWriter)"/>).</summary>
     public const string GridCsv = "grid.csv";
 
     /// <summary>Every file name a study may write.</summary>

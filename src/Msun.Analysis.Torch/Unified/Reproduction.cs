@@ -33,7 +33,7 @@ public sealed record ReproductionProfile(
     /// The default: 4 epochs on 3 000 training images (batch 64), 2 000 test images on the ladder. Sized from measured
     /// throughput on the shared 2-core machine (Vanilla ≈ 57 training images/s, MST ≈ 3× and MSUN ≈ 2.5× its cost).
     /// </summary>
-    public static ReproductionProfile Quick { get; } = new("quick", 4, 3_000, 1_000, 2_000, 64, 0.05, 1, "about 25 minutes on 2 shared cores");
+    public static ReproductionProfile Quick { get; } = new("quick", 4, 3_000, 1_000, 2_000, 64, 0.05, 1, "about 6 minutes on 2 free cores; 37 minutes measured on the shared machine");
 
     /// <summary>The longer run: 10 epochs on all 60 000 training images, the whole test set (not run here).</summary>
     public static ReproductionProfile Full { get; } = new("full", 10, null, 2_000, null, 128, 0.1, 1, "about 6-7 hours on 2 idle cores, ~19 hours on this shared machine (estimated)");

@@ -72,7 +72,7 @@ public class MethodComparisonTests
             () => new MethodComparisonRow("m", "routed", 1, 1.5, 8, 0.5, 28, 0.5, 1, 1)).Message);
         var csv = "method,scoring,parameters,mean_accuracy,smallest_size,accuracy_at_smallest,reference_size,accuracy_at_reference,mean_macs,macs_ratio_to_vanilla\n"
                   + "m,routed,1,abc,8,0.5,28,0.5,1,1\n";
-        Assert.Contains("column mean_accuracy is 'abc'", Assert.Throws<InvalidDataException>(() => MethodComparison.ReadCsv(new StringReader(csv))).Message);
+        Assert.Contains("column mean_accuracy is 'abc', not a number", Assert.Throws<InvalidDataException>(() => MethodComparison.ReadCsv(new StringReader(csv))).Message);
         Assert.Contains("no routed result of 'vanilla'", Assert.Throws<ArgumentException>(() => MethodComparison.BuildRows(
             [("mst", Acc("mst", MultiScaleScoring.Routed, 5, 7, 8), 100, [1000, 1000, 1000])])).Message);
     }
