@@ -1,0 +1,65 @@
+using Xunit.Abstractions;
+
+namespace Msun.Analysis.Notebooks.Tests;
+
+/// <summary>
+/// Every notebook runs headless with every cell passing, shows results through the formatters, and writes its files.
+/// One at a time (the torch notebooks use both cores), each into a fresh output folder.
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public sealed class NotebookTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("msun-notebook-").FullName;
+
+    [Theory]
+    [InlineData("01-scale-sensitivity-study", new[] { "profile.json", "grid.json", "split.json" })]
+    [InlineData("02-pick-subnet-depth", new[] { "profile.json", "split.json" })]
+    [InlineData("03-msun-vs-baselines", new[] { "accuracy.json", "macs.json", "comparison.json" })]
+    [InlineData("04-redraw-figures", new[] { "report.html" })]
+    public void Notebook_runs_with_every_cell_passing(string notebook, string[] writes)
+    {
+        var run = NotebookRunner.Run(notebook + ".dib", NotebookRunner.NotebooksDirectory, _out);
+        log.WriteLine($"{notebook}: {run.Cells.Count} cells in {run.Elapsed.TotalSeconds:F0} s");
+
+        Assert.True(run.ExitCode == 0 && run.Cells.Count > 0 && run.Failed.Count == 0, run.Describe());
+        Assert.Contains(run.Cells, c => c.Output.Contains("<div class=\"msun-result", StringComparison.Ordinal));
+        foreach (var file in writes)
+            Assert.True(File.Exists(Path.Combine(_out, notebook, file)), $"{notebook} did not write {file} into {Path.Combine(_out, notebook)}");
+    }
+
+    [Fact]
+    public void A_cell_that_throws_fails_the_run()
+    {
+        var notebook = Path.Combine(_out, "throws.dib");
+        File.WriteAllText(notebook, """
+            #!csharp
+
+            var before = 1 + 1;
+
+            #!csharp
+
+            throw new InvalidOperationException("deliberate failure " + before);
+
+            #!csharp
+
+            var after = 3;
+            """);
+
+        var run = NotebookRunner.Run(notebook, NotebookRunner.NotebooksDirectory, _out);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(3, run.Cells.Count);
+        var failed = Assert.Single(run.Failed);
+        Assert.Contains("deliberate failure 2", failed.Message);
+        Assert.Contains("deliberate failure 2", run.Describe());
+    }
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+}
+
+/// <summary>Notebook runs never overlap.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NotebookCollection
+{
+    public const string Name = "notebooks";
+}
