@@ -100,27 +100,12 @@ public sealed record MacTable
     public IReadOnlyDictionary<string, string> Provenance { get; }
 
     /// <summary>The table as a JSON document.</summary>
-    public string ToJson(bool indented = true)
-    {
-        using var stream = new MemoryStream();
-        WriteJson(stream, indented);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public string ToJson(bool indented = true) => ResultTableJson.ToJson(s => WriteJson(s, indented));
 
     /// <summary>Writes the table as JSON (UTF-8).</summary>
-    public void WriteJson(Stream stream, bool indented = true)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        w.WriteStartObject();
-        w.WriteString("format", JsonFormat);
-        w.WriteStartObject("provenance");
-        foreach (var (key, value) in Provenance) w.WriteString(key, value);
-        w.WriteEndObject();
-        w.WriteStartArray("rows");
-        foreach (var r in Rows)
+    public void WriteJson(Stream stream, bool indented = true) =>
+        ResultTableJson.Write(stream, indented, JsonFormat, Provenance, Rows, static (w, r) =>
         {
-            w.WriteStartObject();
             w.WriteString("model", r.Model);
             w.WriteNumber("test_size", r.TestSize);
             w.WriteString("branch", r.Branch);
@@ -129,36 +114,17 @@ public sealed record MacTable
             w.WriteNumber("macs", r.Macs);
             w.WriteNumber("giga_macs", r.GigaMacs);
             w.WriteNumber("other_ops", r.OtherOps);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+        });
 
     /// <summary>Reads a table written by <see cref="WriteJson"/>.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, another format, or a missing or invalid field.</exception>
-    public static MacTable ReadJson(Stream stream, string source = "JSON")
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        try
-        {
-            using var doc = JsonDocument.Parse(stream);
-            var root = doc.RootElement;
-            var format = root.GetProperty("format").GetString();
-            if (format != JsonFormat) throw new InvalidDataException($"{source}: format is '{format}'; expected '{JsonFormat}'.");
-            var rows = root.GetProperty("rows").EnumerateArray().Select(r => new MacTableRow(
+    public static MacTable ReadJson(Stream stream, string source = "JSON") =>
+        ResultTableJson.Read(stream, source, JsonFormat, static (root, provenance) => new MacTable(
+            root.GetProperty("rows").EnumerateArray().Select(r => new MacTableRow(
                 r.GetProperty("model").GetString()!, r.GetProperty("test_size").GetInt32(), r.GetProperty("branch").GetString()!,
                 r.GetProperty("input_size").GetInt32(), r.GetProperty("parameters").GetInt64(), r.GetProperty("macs").GetInt64(),
-                r.GetProperty("other_ops").GetInt64())).ToArray();
-            var provenance = root.GetProperty("provenance").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-            return new MacTable(rows, provenance);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
-        }
-    }
+                r.GetProperty("other_ops").GetInt64())).ToArray(),
+            provenance));
 
     /// <summary>Writes the rows as CSV (provenance is JSON-only).</summary>
     public void WriteCsv(TextWriter writer) =>
@@ -204,18 +170,10 @@ public sealed record MacTable
     public void WriteCsvFile(string path) => AtomicFile.WriteText(path, WriteCsv);
 
     /// <summary>Reads a JSON file.</summary>
-    public static MacTable ReadJsonFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return ReadJson(stream, path);
-    }
+    public static MacTable ReadJsonFile(string path) => ResultTableJson.ReadJsonFile(path, ReadJson);
 
     /// <summary>Reads a CSV file.</summary>
-    public static MacTable ReadCsvFile(string path)
-    {
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return ReadCsv(reader, path);
-    }
+    public static MacTable ReadCsvFile(string path) => ResultTableJson.ReadCsvFile(path, ReadCsv);
 
     /// <inheritdoc />
     public bool Equals(MacTable? other) =>

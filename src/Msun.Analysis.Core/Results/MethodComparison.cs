@@ -200,28 +200,12 @@ public sealed record MethodComparison
     }
 
     /// <summary>The comparison as a JSON document.</summary>
-    public string ToJson(bool indented = true)
-    {
-        using var stream = new MemoryStream();
-        WriteJson(stream, indented);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public string ToJson(bool indented = true) => ResultTableJson.ToJson(s => WriteJson(s, indented));
 
     /// <summary>Writes the comparison as JSON (UTF-8).</summary>
-    public void WriteJson(Stream stream, bool indented = true)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        w.WriteStartObject();
-        w.WriteString("format", JsonFormat);
-        w.WriteString("verdict", Verdict);
-        w.WriteStartObject("provenance");
-        foreach (var (key, value) in Provenance) w.WriteString(key, value);
-        w.WriteEndObject();
-        w.WriteStartArray("rows");
-        foreach (var r in Rows)
+    public void WriteJson(Stream stream, bool indented = true) =>
+        ResultTableJson.Write(stream, indented, JsonFormat, Provenance, Rows, static (w, r) =>
         {
-            w.WriteStartObject();
             w.WriteString("method", r.Method);
             w.WriteString("scoring", r.Scoring);
             w.WriteNumber("parameters", r.Parameters);
@@ -232,37 +216,18 @@ public sealed record MethodComparison
             w.WriteNumber("accuracy_at_reference", r.AccuracyAtReference);
             w.WriteNumber("mean_macs", r.MeanMacs);
             w.WriteNumber("macs_ratio_to_vanilla", r.MacsRatioToVanilla);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+        }, w => w.WriteString("verdict", Verdict));
 
     /// <summary>Reads a comparison written by <see cref="WriteJson"/>.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, another format, or a missing or invalid field.</exception>
-    public static MethodComparison ReadJson(Stream stream, string source = "JSON")
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        try
-        {
-            using var doc = JsonDocument.Parse(stream);
-            var root = doc.RootElement;
-            var format = root.GetProperty("format").GetString();
-            if (format != JsonFormat) throw new InvalidDataException($"{source}: format is '{format}'; expected '{JsonFormat}'.");
-            var rows = root.GetProperty("rows").EnumerateArray().Select(r => new MethodComparisonRow(
+    public static MethodComparison ReadJson(Stream stream, string source = "JSON") =>
+        ResultTableJson.Read(stream, source, JsonFormat, static (root, provenance) => new MethodComparison(
+            root.GetProperty("rows").EnumerateArray().Select(r => new MethodComparisonRow(
                 r.GetProperty("method").GetString()!, r.GetProperty("scoring").GetString()!, r.GetProperty("parameters").GetInt64(),
                 r.GetProperty("mean_accuracy").GetDouble(), r.GetProperty("smallest_size").GetInt32(), r.GetProperty("accuracy_at_smallest").GetDouble(),
                 r.GetProperty("reference_size").GetInt32(), r.GetProperty("accuracy_at_reference").GetDouble(), r.GetProperty("mean_macs").GetDouble(),
-                r.GetProperty("macs_ratio_to_vanilla").GetDouble())).ToArray();
-            var provenance = root.GetProperty("provenance").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-            return new MethodComparison(rows, root.GetProperty("verdict").GetString() ?? "", provenance);
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
-        }
-    }
+                r.GetProperty("macs_ratio_to_vanilla").GetDouble())).ToArray(),
+            root.GetProperty("verdict").GetString() ?? "", provenance));
 
     /// <summary>Writes the rows as CSV (verdict and provenance are JSON-only).</summary>
     public void WriteCsv(TextWriter writer)
@@ -311,18 +276,10 @@ public sealed record MethodComparison
     public void WriteCsvFile(string path) => AtomicFile.WriteText(path, WriteCsv);
 
     /// <summary>Reads a JSON file.</summary>
-    public static MethodComparison ReadJsonFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return ReadJson(stream, path);
-    }
+    public static MethodComparison ReadJsonFile(string path) => ResultTableJson.ReadJsonFile(path, ReadJson);
 
     /// <summary>Reads a CSV file.</summary>
-    public static MethodComparison ReadCsvFile(string path)
-    {
-        using var reader = new StreamReader(path, Encoding.UTF8);
-        return ReadCsv(reader, path);
-    }
+    public static MethodComparison ReadCsvFile(string path) => ResultTableJson.ReadCsvFile(path, ReadCsv);
 
     /// <inheritdoc />
     public bool Equals(MethodComparison? other) =>
