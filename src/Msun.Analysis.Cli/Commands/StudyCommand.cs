@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Msun.Analysis.Core.IO;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
@@ -137,17 +134,12 @@ internal static class StudyCommand
             $"reference={options.ReferenceSize}", $"probes={string.Join(",", options.Probes)}", $"images={options.ImagesPerSubset}",
             $"repeats={options.Repeats}", $"batch={options.BatchSize}", $"estimator={options.EstimatorName}", $"permutations={options.Permutations}",
             $"statistics_images={options.StatisticsImages}", $"grid_probe={options.GridProbe}", $"seed={options.Seed}", $"data={data.Provenance.Describe()}");
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(configuration)));
         var stepPath = Path.Combine(studyDir, StudyStepFile);
         var profilePath = Path.Combine(studyDir, ScaleStudyResult.ProfileJson);
-        if (File.Exists(stepPath) && File.Exists(profilePath))
+        if (File.Exists(profilePath) && KeyedStep.Find(stepPath, configuration) is not null)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(stepPath));
-            if (doc.RootElement.GetProperty("key").GetString() == key)
-            {
-                Console.Error.WriteLine($"msun study: reusing {profilePath} (same checkpoint and study options)");
-                return CkaProfile.FromJson(File.ReadAllText(profilePath));
-            }
+            Console.Error.WriteLine($"msun study: reusing {profilePath} (same checkpoint and study options)");
+            return CkaProfile.FromJson(File.ReadAllText(profilePath));
         }
 
         using var studyModel = StudyModel.FromCheckpoint(checkpointDir);
@@ -163,7 +155,7 @@ internal static class StudyCommand
         }));
         // The folder is ours (keyed by configuration): replacing an older study of another configuration is the point.
         result.Save(studyDir, overwrite: true);
-        AtomicFile.WriteText(stepPath, w => w.Write(JsonSerializer.Serialize(new { key, configuration })));
+        KeyedStep.Save(stepPath, configuration);
         return result.Profile;
     }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Msun.Analysis.Core.IO;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
@@ -271,18 +269,13 @@ public static class Reproduction
         var sizes = MultiScaleEvaluationOptions.DefaultTestSizes(state.Options.ReferenceSize);
         var description = string.Join("; ", state.Options.Describe(), $"epochs_completed={state.EpochsCompleted}",
             $"saved={state.SavedUtc:O}", $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false");
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(description)));
         string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"), stepPath = Path.Combine(directory, StepFile);
-        if (File.Exists(stepPath) && File.Exists(accuracyPath) && File.Exists(macsPath))
+        if (File.Exists(accuracyPath) && File.Exists(macsPath) && KeyedStep.Find(stepPath, description) is { } record)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(stepPath));
-            if (doc.RootElement.GetProperty("key").GetString() == key)
-            {
-                progress?.Report(new ReproductionProgress(step, $"reusing {accuracyPath} (same checkpoint and settings)"));
-                var table = MacTable.ReadJsonFile(macsPath);
-                return (new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
-                    table.Rows.Where(r => r.Model != name).ToArray(), doc.RootElement.GetProperty("parameters").GetInt64()), true);
-            }
+            progress?.Report(new ReproductionProgress(step, $"reusing {accuracyPath} (same checkpoint and settings)"));
+            var table = MacTable.ReadJsonFile(macsPath);
+            return (new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
+                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64()), true);
         }
 
         progress?.Report(new ReproductionProgress(step, $"{data.Count} images at sizes {string.Join(",", sizes)}"));
@@ -297,15 +290,7 @@ public static class Reproduction
         var macs = new MacTable([.. outcome.Macs, .. branchRows], new Dictionary<string, string> { ["model"] = name });
         macs.WriteJsonFile(macsPath);
         macs.WriteCsvFile(Path.Combine(directory, "macs.csv"));
-        AtomicFile.Write(stepPath, s =>
-        {
-            using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
-            w.WriteStartObject();
-            w.WriteString("key", key);
-            w.WriteString("configuration", description);
-            w.WriteNumber("parameters", outcome.Parameters);
-            w.WriteEndObject();
-        });
+        KeyedStep.Save(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
         progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {outcome.Accuracy.Routed.MeanAccuracy:P2} (routed)")));
         return (new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters), false);
     }
