@@ -15,6 +15,10 @@ namespace Msun.Analysis.Cli.Commands;
 /// </summary>
 internal static class ReproduceCommand
 {
+    /// <summary>Step and epoch messages of a reproduction, one time-stamped line each on stderr (shared with <c>msun study</c>).</summary>
+    public static IProgress<ReproductionProgress> StepLog { get; } =
+        new SyncProgress<ReproductionProgress>(p => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Step}: {p.Message}"));
+
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
@@ -67,7 +71,7 @@ internal static class ReproduceCommand
 
         using var cancel = CliCancellation.OnCtrlC("reproduce");
         var result = Reproduction.Run(options, train, test, output.FullName,
-            new Progress(p => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Step}: {p.Message}")), cancel.Token);
+            StepLog, cancel.Token);
 
         var accuracy = result.Accuracy;
         var sizes = accuracy[0].TestSizes;
@@ -84,10 +88,5 @@ internal static class ReproduceCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Elapsed.TotalMinutes:F1} min; reused: {(result.ReusedSteps.Count == 0 ? "none" : string.Join(", ", result.ReusedSteps))}; written to {output.FullName}"));
         return 0;
-    }
-
-    private sealed class Progress(Action<ReproductionProgress> report) : IProgress<ReproductionProgress>
-    {
-        public void Report(ReproductionProgress value) => report(value);
     }
 }

@@ -79,7 +79,7 @@ internal static class StudyCommand
         Console.Error.WriteLine($"msun study: {spec.Name} on {train.Provenance.DatasetName}, {profile.Name} profile, {torch.get_num_threads()} threads -> {outDir}");
         using var cancel = CliCancellation.OnCtrlC("study");
         var clock = Stopwatch.StartNew();
-        var log = new Progress(p => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Step}: {p.Message}"));
+        var log = ReproduceCommand.StepLog;
 
         Step(1, "train the Vanilla baseline", clock);
         var baselineDir = Path.Combine(outDir, TrainingMethod.Vanilla.ToName());
@@ -121,7 +121,7 @@ internal static class StudyCommand
     private static ScaleStudyOptions StudyOptions(ReproductionProfile profile, int reference, int seed, string device)
     {
         bool smoke = profile == ReproductionProfile.Smoke;
-        int[] probes = [.. new[] { reference / 4, reference / 2, 3 * reference / 4 }.Where(p => p >= 1 && p < reference).Distinct()];
+        int[] probes = ScaleStudyOptions.DefaultProbes(reference);
         return new ScaleStudyOptions(reference, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: seed,
             batchSize: smoke ? 64 : 128, permutations: smoke ? null : 20, statisticsImages: smoke ? 256 : 512, gridProbe: probes[0], device: device);
     }
@@ -130,10 +130,7 @@ internal static class StudyCommand
     private static CkaProfile StudyStep(string checkpointDir, string studyDir, ScaleStudyOptions options, ImageDataset data)
     {
         var state = Checkpoint.ReadState(checkpointDir);
-        var configuration = string.Join("; ", state.Options.Describe(), $"epochs_completed={state.EpochsCompleted}", $"saved={state.SavedUtc:O}",
-            $"reference={options.ReferenceSize}", $"probes={string.Join(",", options.Probes)}", $"images={options.ImagesPerSubset}",
-            $"repeats={options.Repeats}", $"batch={options.BatchSize}", $"estimator={options.EstimatorName}", $"permutations={options.Permutations}",
-            $"statistics_images={options.StatisticsImages}", $"grid_probe={options.GridProbe}", $"seed={options.Seed}", $"data={data.Provenance.Describe()}");
+        var configuration = string.Join("; ", state.Identity(), options.Describe(), $"data={data.Provenance.Describe()}");
         var stepPath = Path.Combine(studyDir, StudyStepFile);
         var profilePath = Path.Combine(studyDir, ScaleStudyResult.ProfileJson);
         if (File.Exists(profilePath) && KeyedStep.Find(stepPath, configuration) is not null)
@@ -145,7 +142,7 @@ internal static class StudyCommand
         using var studyModel = StudyModel.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(studyModel, data, options);
         var watch = Stopwatch.StartNew();
-        var result = ScaleStudy.Run(studyModel, data, options, new Sync<ScaleStudyProgress>(p =>
+        var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
         {
             if (p.Step == p.Steps || p.Step % Math.Max(1, p.Steps / 10) == 0)
             {
@@ -173,14 +170,4 @@ internal static class StudyCommand
 
     private static void Step(int number, string what, Stopwatch clock) =>
         Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] step {number}/5: {what} (elapsed {clock.Elapsed:hh\\:mm\\:ss})");
-
-    private sealed class Progress(Action<ReproductionProgress> report) : IProgress<ReproductionProgress>
-    {
-        public void Report(ReproductionProgress value) => report(value);
-    }
-
-    private sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

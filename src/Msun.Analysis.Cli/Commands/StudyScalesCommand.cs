@@ -139,7 +139,7 @@ internal static class StudyScalesCommand
         var watch = Stopwatch.StartNew();
         var live = !Console.IsErrorRedirected;
         int lastRepeat = 0;
-        var result = ScaleStudy.Run(studyModel, data, options, new Sync<ScaleStudyProgress>(p =>
+        var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
         {
             var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
             string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
@@ -246,7 +246,7 @@ internal static class StudyScalesCommand
     }
 
     private static int[] DefaultProbes(int reference) =>
-        new[] { reference / 4, reference / 2, reference * 3 / 4 }.Where(p => p >= 1 && p < reference).Distinct().ToArray() is { Length: > 0 } sizes
+        ScaleStudyOptions.DefaultProbes(reference) is { Length: > 0 } sizes
             ? sizes
             : throw new ArgumentException($"--reference {reference} leaves no smaller probe size.");
 
@@ -282,9 +282,4 @@ internal static class StudyScalesCommand
 
     private static string Format(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.Seconds}s";
-
-    private sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

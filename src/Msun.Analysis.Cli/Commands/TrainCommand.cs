@@ -145,7 +145,7 @@ internal static class TrainCommand
         var live = !Console.IsErrorRedirected;
         using var cancel = CliCancellation.OnCtrlC("train");
         var result = trainer.Run(
-            new Sync<EpochRecord>(e =>
+            new SyncProgress<EpochRecord>(e =>
             {
                 var done = e.Epoch - startEpoch;
                 var eta = TimeSpan.FromSeconds(sessionWatch.Elapsed.TotalSeconds / done * (options.Epochs - e.Epoch));
@@ -154,7 +154,7 @@ internal static class TrainCommand
                 Console.Error.WriteLine(FormattableString.Invariant(
                     $"epoch {e.Epoch}/{options.Epochs}  loss {e.Loss:F4}  train {e.TrainAccuracy:P2}  test {e.TestAccuracy:P2}  lr {e.LearningRate:G4}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s + eval {e.EvalSeconds:F1} s  ETA {Format(eta)}"));
             }),
-            live ? new Sync<BatchProgress>(b =>
+            live ? new SyncProgress<BatchProgress>(b =>
             {
                 if (b.Batch % 10 == 0 || b.Batch == b.BatchesInEpoch)
                     Console.Error.Write(FormattableString.Invariant($"\r\u001b[Kepoch {b.Epoch} batch {b.Batch}/{b.BatchesInEpoch}  loss {b.Loss:F4}"));
@@ -230,10 +230,5 @@ internal static class TrainCommand
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private sealed class Sync<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -229,6 +229,21 @@ public sealed partial record ScaleStudyOptions
         _ => "rbf",
     };
 
+    /// <summary>The paper-style probes below a reference size: ¼, ½ and ¾ of it (7, 14, 21 at 28); empty when none is a valid size.</summary>
+    public static int[] DefaultProbes(int referenceSize) =>
+        [.. new[] { referenceSize / 4, referenceSize / 2, referenceSize * 3 / 4 }.Where(p => p >= 1 && p < referenceSize).Distinct()];
+
+    /// <summary>Every option in one line (for keys that decide whether a saved study can be reused).</summary>
+    public string Describe()
+    {
+        var ci = CultureInfo.InvariantCulture;
+        return string.Join("; ",
+            $"reference={ReferenceSize}", $"probes={string.Join(",", Probes)}", $"images={ImagesPerSubset}", $"repeats={Repeats}",
+            $"seed={Seed}", $"estimator={EstimatorName}", $"batch={BatchSize}", $"sigma_fraction={SigmaFraction?.ToString(ci)}",
+            $"activations={Activations}", $"blocks={(Blocks is null ? "all" : string.Join(",", Blocks))}", $"bootstrap={BootstrapResamples}",
+            $"permutations={Permutations}", $"statistics_images={StatisticsImages}", $"grid_probe={GridProbe}", $"streaming_hsic={StreamingHsic}");
+    }
+
     [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$", RegexOptions.IgnoreCase)]
     private static partial Regex DevicePattern();
 }

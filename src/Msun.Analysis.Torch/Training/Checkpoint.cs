@@ -48,6 +48,10 @@ public sealed record CheckpointState(
     /// <summary>Version of the archive layout; bumped when entries or fields change meaning.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>One line naming these exact weights (options, epochs done, save time): the part of a step key that says which checkpoint a result came from.</summary>
+    public string Identity() => string.Join("; ", Options.Describe(), $"epochs_completed={EpochsCompleted}",
+        $"saved={SavedUtc.ToString("O", CultureInfo.InvariantCulture)}");
+
     /// <summary>
     /// Every difference between this checkpoint's run and the run described by <paramref name="options"/> and
     /// <paramref name="dataset"/> that would change the weights' trajectory, one readable item each; empty when

@@ -267,8 +267,7 @@ public static class Reproduction
         var step = $"evaluate {name}";
         var state = Checkpoint.ReadState(directory);
         var sizes = MultiScaleEvaluationOptions.DefaultTestSizes(state.Options.ReferenceSize);
-        var description = string.Join("; ", state.Options.Describe(), $"epochs_completed={state.EpochsCompleted}",
-            $"saved={state.SavedUtc:O}", $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false");
+        var description = string.Join("; ", state.Identity(), $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false");
         string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"), stepPath = Path.Combine(directory, StepFile);
         if (File.Exists(accuracyPath) && File.Exists(macsPath) && KeyedStep.Find(stepPath, description) is { } record)
         {
