@@ -3,6 +3,7 @@ using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Cli.Commands;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 

@@ -7,6 +7,7 @@ using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Reports;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Unified;
@@ -139,7 +140,7 @@ internal static class StudyCommand
             return CkaProfile.FromJson(File.ReadAllText(profilePath));
         }
 
-        using var studyModel = StudyModel.FromCheckpoint(checkpointDir);
+        using var studyModel = ModelLoader.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(studyModel, data, options);
         var watch = Stopwatch.StartNew();
         var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>

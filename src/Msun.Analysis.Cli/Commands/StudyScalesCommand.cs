@@ -5,6 +5,7 @@ using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
@@ -124,10 +125,10 @@ internal static class StudyScalesCommand
         if (r.Images > data.Count)
             throw new ArgumentException($"--images {r.Images}: the {r.Split} split of {r.Dataset} has only {data.Count} images.");
         using var studyModel = r.Checkpoint is not null
-            ? StudyModel.FromCheckpoint(r.Checkpoint.FullName, r.Model)
+            ? ModelLoader.FromCheckpoint(r.Checkpoint.FullName, r.Model)
             : r.Weights is not null
-                ? StudyModel.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
-                : StudyModel.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
+                ? ModelLoader.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
+                : ModelLoader.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
         ScaleStudy.Check(studyModel, data, options);
         if (studyModel.TrainedReferenceSize is int trained && trained != referenceSize)
             Console.Error.WriteLine($"msun study-scales: note: the model was trained at {trained} px; studying it at reference {referenceSize} px.");
@@ -250,10 +251,10 @@ internal static class StudyScalesCommand
             ? sizes
             : throw new ArgumentException($"--reference {reference} leaves no smaller probe size.");
 
-    private static string Describe(StudyModel m) => m.Source switch
+    private static string Describe(LoadedBackbone m) => m.Source switch
     {
-        StudyModelSource.Checkpoint => $"checkpoint {m.Path}",
-        StudyModelSource.PyTorchWeights => $"weights {m.Path}",
+        ModelSource.Checkpoint => $"checkpoint {m.Path}",
+        ModelSource.PyTorchWeights => $"weights {m.Path}",
         _ => "freshly initialised, untrained",
     };
 

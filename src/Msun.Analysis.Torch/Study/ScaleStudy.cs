@@ -63,7 +63,7 @@ public static class ScaleStudy
     /// <exception cref="ArgumentException">An unknown block (the message lists the stages), images that are not square or
     /// whose channels differ from the model's, too few images, a reference below the backbone's minimum input size, or
     /// streaming accumulators that would exceed the memory limit.</exception>
-    public static IReadOnlyList<ProfileBlock> Check(StudyModel model, ImageDataset data, ScaleStudyOptions options)
+    public static IReadOnlyList<ProfileBlock> Check(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -111,7 +111,7 @@ public static class ScaleStudy
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <exception cref="ArgumentException">See <see cref="Check"/>.</exception>
-    public static ScaleStudyResult Run(StudyModel model, ImageDataset data, ScaleStudyOptions options,
+    public static ScaleStudyResult Run(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options,
         IProgress<ScaleStudyProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Run(model, data, options, null, progress, cancellationToken);
 
@@ -119,7 +119,7 @@ public static class ScaleStudy
     /// The study with a replaceable probe input (checks and ablations): <paramref name="probeInput"/> maps a reference
     /// batch and a probe size to the probe batch; null is the paper's down-then-up resize.
     /// </summary>
-    internal static ScaleStudyResult Run(StudyModel model, ImageDataset data, ScaleStudyOptions options,
+    internal static ScaleStudyResult Run(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options,
         Func<Tensor, int, Tensor>? probeInput, IProgress<ScaleStudyProgress>? progress, CancellationToken cancellationToken)
     {
         var blocks = Check(model, data, options);
@@ -139,7 +139,7 @@ public static class ScaleStudy
         }
     }
 
-    private static ScaleStudyResult Study(StudyModel model, ImageDataset data, ScaleStudyOptions options, IReadOnlyList<ProfileBlock> blocks,
+    private static ScaleStudyResult Study(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options, IReadOnlyList<ProfileBlock> blocks,
         Device device, Func<Tensor, int, Tensor>? probeInput, IProgress<ScaleStudyProgress>? progress, CancellationToken ct, Stopwatch watch)
     {
         var names = blocks.Select(b => b.Name).ToArray();
@@ -230,7 +230,7 @@ public static class ScaleStudy
     }
 
     private static (Dictionary<(string, int), IntervalSummary>, Dictionary<(string, int), NullSummary>) Resample(
-        StudyModel model, ImageDataset data, ScaleStudyOptions options, string[] names, int[] subset, Device device,
+        LoadedBackbone model, ImageDataset data, ScaleStudyOptions options, string[] names, int[] subset, Device device,
         ActivationCapture capture, Func<Tensor, int, Tensor> probeBatch, Action stepDone, CancellationToken ct)
     {
         int m = options.StatisticsImages, b = options.BatchSize;
@@ -322,7 +322,7 @@ public static class ScaleStudy
         return (long)Math.Min(long.MaxValue, numbers * sizeof(double));
     }
 
-    private static Dictionary<string, string> Provenance(StudyModel model, ImageDataset data, ScaleStudyOptions o, IReadOnlyList<ProfileBlock> blocks,
+    private static Dictionary<string, string> Provenance(LoadedBackbone model, ImageDataset data, ScaleStudyOptions o, IReadOnlyList<ProfileBlock> blocks,
         long examplesUsed, int batchesPerRepeat, bool customProbe, MultiScaleResize anyResize, IEnumerable<string> notes)
     {
         var ci = CultureInfo.InvariantCulture;

@@ -1,7 +1,6 @@
 using System.Text;
-using Msun.Analysis.Core.Results;
-using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Results;
 
 namespace Msun.Analysis.Torch.Study;
 

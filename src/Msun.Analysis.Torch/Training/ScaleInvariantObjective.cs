@@ -1,8 +1,8 @@
-using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Msun.Analysis.Torch.Unified;
+namespace Msun.Analysis.Torch.Training;
 
 /// <summary>
 /// MSUN's loss (MSUN-METHOD.md §2): the batch at the reference size is shrunk to every scale (down only: each subnet

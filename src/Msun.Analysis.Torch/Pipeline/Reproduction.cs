@@ -8,7 +8,7 @@ using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
-namespace Msun.Analysis.Torch.Unified;
+namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>A named training/evaluation budget of the reproduction; every method gets the same one.</summary>
 /// <param name="Name">Profile name (<c>smoke</c>, <c>quick</c>, <c>full</c>).</param>
