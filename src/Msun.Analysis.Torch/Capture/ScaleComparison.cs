@@ -109,7 +109,7 @@ public sealed record ScaleComparisonResult(
 }
 
 /// <summary>
-/// The CKA study of the paper (§1 of MSUN-METHOD.md): run one model on the same images at the reference size
+/// The CKA study of the paper (§1 of docs/METHOD.md): run one model on the same images at the reference size
 /// and at the probe size, capture the chosen layers, and compare each layer with itself across the two.
 /// </summary>
 public static class ScaleComparison

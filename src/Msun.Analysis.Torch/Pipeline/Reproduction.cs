@@ -6,6 +6,7 @@ using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 
 namespace Msun.Analysis.Torch.Pipeline;
@@ -62,7 +63,7 @@ public sealed record ReproductionOptions(
     /// <summary>The training options of one method at the given reference size (identical budgets across methods).</summary>
     public TrainingOptions Training(TrainingMethod method, int referenceSize)
     {
-        var scales = Scales ?? [(referenceSize + 1) / 2, (3 * referenceSize + 2) / 4];
+        var scales = Scales ?? MsunConfig.DefaultScalesBelow(referenceSize);
         return new TrainingOptions(Backbone, method, referenceSize, Profile.Epochs, Profile.BatchSize, Profile.LearningRate,
             warmupEpochs: Profile.WarmupEpochs, seed: Seed, scales: method == TrainingMethod.Vanilla ? null : scales,
             trainSubset: Profile.TrainSubset, testSubset: Profile.TrainingTestSubset, device: Device,
@@ -102,8 +103,6 @@ public static class Reproduction
     /// <summary>The methods, in table order.</summary>
     public static IReadOnlyList<TrainingMethod> Methods { get; } = [TrainingMethod.Vanilla, TrainingMethod.Mst, TrainingMethod.Msun];
 
-    private const string StepFile = "evaluation-step.json";
-
     /// <summary>Runs (or continues) the whole reproduction in <paramref name="outputDirectory"/>.</summary>
     /// <param name="options">Budget, backbone, split, scales, seed, device.</param>
     /// <param name="train">Training split.</param>
@@ -111,8 +110,9 @@ public static class Reproduction
     /// <param name="outputDirectory">Output folder (created if missing).</param>
     /// <param name="progress">Step and epoch messages.</param>
     /// <param name="cancellationToken">Stops at the next batch boundary; finished steps and the last checkpoint stay.</param>
+    /// <param name="steps">The finished-step record of a larger run (<see cref="StudyPipeline"/>); a new one when null.</param>
     public static ReproductionResult Run(ReproductionOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
-        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default, FinishedSteps? steps = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
@@ -123,14 +123,14 @@ public static class Reproduction
         var reference = train.Height;
         var trainingOptions = Preflight(options, reference, root);
         Directory.CreateDirectory(root);
-        var reused = new List<string>();
+        steps ??= new FinishedSteps(progress);
+        var reusedBefore = steps.Reused.Count; // a larger run's earlier steps are not this call's
         var seconds = new Dictionary<string, double>();
 
         foreach (var method in Methods)
         {
             var step = Stopwatch.StartNew();
-            if (TrainStep(trainingOptions[method], train, test, Path.Combine(root, method.ToName()), progress, cancellationToken))
-                reused.Add($"train {method.ToName()}");
+            TrainStep(trainingOptions[method], train, test, Path.Combine(root, method.ToName()), steps, progress, cancellationToken);
             seconds[$"train_{method.ToName()}"] = step.Elapsed.TotalSeconds;
         }
 
@@ -141,9 +141,7 @@ public static class Reproduction
         foreach (var method in Methods)
         {
             var step = Stopwatch.StartNew();
-            var (result, wasReused) = EvaluateStep(Path.Combine(root, method.ToName()), method.ToName(), evalData, options, progress);
-            if (wasReused)
-                reused.Add($"evaluate {method.ToName()}");
+            var result = EvaluateStep(Path.Combine(root, method.ToName()), method.ToName(), evalData, options, steps, progress);
             evaluations.Add((method, result));
             seconds[$"evaluate_{method.ToName()}"] = step.Elapsed.TotalSeconds;
         }
@@ -171,7 +169,9 @@ public static class Reproduction
         }
 
         var rows = MethodComparison.BuildRows(entries);
-        var verdict = MethodComparison.ComposeVerdict(rows);
+        // One seed gives no interval, so no claim is judged.
+        var verdict = MethodComparison.ComposeVerdict(rows, []);
+        var reused = steps.Reused.Skip(reusedBefore).ToArray();
         var provenance = new Dictionary<string, string>
         {
             ["dataset"] = train.Provenance.Describe(),
@@ -185,7 +185,7 @@ public static class Reproduction
             ["torch_threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
             ["processor_count"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
             ["seconds_this_call"] = watch.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
-            ["reused_steps"] = reused.Count == 0 ? "none" : string.Join(",", reused),
+            ["reused_steps"] = reused.Length == 0 ? "none" : string.Join(",", reused),
             ["written_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in seconds)
@@ -194,13 +194,13 @@ public static class Reproduction
             provenance[$"training_{method.ToName()}"] = trainingOptions[method].Describe();
         var comparison = new MethodComparison(rows, verdict, provenance);
 
-        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, "accuracy.json"), accuracy);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, "accuracy.csv"), accuracy);
-        macs.WriteJsonFile(Path.Combine(root, "macs.json"));
-        macs.WriteCsvFile(Path.Combine(root, "macs.csv"));
-        comparison.WriteJsonFile(Path.Combine(root, "comparison.json"));
-        comparison.WriteCsvFile(Path.Combine(root, "comparison.csv"));
-        AtomicFile.WriteText(Path.Combine(root, "verdict.md"), w => w.Write(VerdictMarkdown(comparison, accuracy, macs)));
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, ResultFiles.AccuracyJson), accuracy);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, ResultFiles.AccuracyCsv), accuracy);
+        macs.WriteJsonFile(Path.Combine(root, ResultFiles.MacsJson));
+        macs.WriteCsvFile(Path.Combine(root, ResultFiles.MacsCsv));
+        comparison.WriteJsonFile(Path.Combine(root, ResultFiles.ComparisonJson));
+        comparison.WriteCsvFile(Path.Combine(root, ResultFiles.ComparisonCsv));
+        AtomicFile.WriteText(Path.Combine(root, ResultFiles.VerdictMarkdown), w => w.Write(VerdictMarkdown(comparison, accuracy, macs)));
         return new ReproductionResult(comparison, accuracy, macs, watch.Elapsed, reused);
     }
 
@@ -231,50 +231,53 @@ public static class Reproduction
         return result;
     }
 
-    /// <summary>Trains one method in <paramref name="directory"/>, resuming a checkpoint of the same options; true when it was already complete.</summary>
+    /// <summary>
+    /// Trains one method in <paramref name="directory"/>, resuming a checkpoint of the same options; a complete
+    /// checkpoint (it records its own options) is the step's finished record and is reused.
+    /// </summary>
     /// <exception cref="CheckpointException">The folder holds a checkpoint of other options (it is left untouched).</exception>
-    public static bool TrainStep(TrainingOptions options, ImageDataset train, ImageDataset test, string directory,
+    public static void TrainStep(TrainingOptions options, ImageDataset train, ImageDataset test, string directory, FinishedSteps steps,
         IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(options);
         var step = $"train {options.Method.ToName()}";
         var resume = Checkpoint.Exists(directory);
         using var trainer = new Trainer(options, train, test, directory, resume);
         if (trainer.EpochsCompleted == options.Epochs)
         {
-            progress?.Report(new ReproductionProgress(step, $"reusing the finished checkpoint in {trainer.CheckpointPath}"));
-            return true;
+            steps.Reuse(step, $"reusing the finished checkpoint in {trainer.CheckpointPath}");
+            return;
         }
 
         progress?.Report(new ReproductionProgress(step,
             $"{(resume ? $"resuming after epoch {trainer.EpochsCompleted}" : "starting")}: {trainer.ObjectiveDescription}; {trainer.Dataset.TrainExamples} images, {trainer.StepsPerEpoch} steps per epoch"));
         var watch = Stopwatch.StartNew();
         var start = trainer.EpochsCompleted;
-        trainer.Run(new Reporter<EpochRecord>(e =>
+        trainer.Run(new SyncProgress<EpochRecord>(e =>
         {
-            var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / (e.Epoch - start) * (options.Epochs - e.Epoch));
+            var eta = Eta.Remaining(watch.Elapsed, e.Epoch - start, options.Epochs - start);
             progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture,
-                $"epoch {e.Epoch}/{options.Epochs}: loss {e.Loss:F4}, test {e.TestAccuracy:P2} at {options.ReferenceSize} px, {e.Seconds:F0} s; step ETA {eta:hh\\:mm\\:ss}")));
+                $"epoch {e.Epoch}/{options.Epochs}: loss {e.Loss:F4}, test {e.TestAccuracy:P2} at {options.ReferenceSize} px, {e.Seconds:F0} s; step ETA {Eta.Format(eta)}")));
         }), cancellationToken: cancellationToken);
-        return false;
     }
 
     private sealed record MethodEvaluation(IReadOnlyList<MultiScaleAccuracy> Accuracy, IReadOnlyList<MacTableRow> RoutedMacs, IReadOnlyList<MacTableRow> BranchMacs, long Parameters);
 
-    private static (MethodEvaluation Result, bool Reused) EvaluateStep(string directory, string name, ImageDataset data, ReproductionOptions options,
-        IProgress<ReproductionProgress>? progress)
+    private static MethodEvaluation EvaluateStep(string directory, string name, ImageDataset data, ReproductionOptions options,
+        FinishedSteps steps, IProgress<ReproductionProgress>? progress)
     {
         var step = $"evaluate {name}";
         var state = Checkpoint.ReadState(directory);
         var sizes = MultiScaleEvaluationOptions.DefaultTestSizes(state.Options.ReferenceSize);
         var description = string.Join("; ", state.Identity(), $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false");
-        string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"), stepPath = Path.Combine(directory, StepFile);
-        if (File.Exists(accuracyPath) && File.Exists(macsPath) && KeyedStep.Find(stepPath, description) is { } record)
+        string accuracyPath = Path.Combine(directory, ResultFiles.AccuracyJson), macsPath = Path.Combine(directory, ResultFiles.MacsJson);
+        var stepPath = Path.Combine(directory, ResultFiles.EvaluationStepRecord);
+        if (steps.Find(step, stepPath, description, accuracyPath, macsPath) is { } record)
         {
-            progress?.Report(new ReproductionProgress(step, $"reusing {accuracyPath} (same checkpoint and settings)"));
             var table = MacTable.ReadJsonFile(macsPath);
-            return (new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
-                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64()), true);
+            return new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
+                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64());
         }
 
         progress?.Report(new ReproductionProgress(step, $"{data.Count} images at sizes {string.Join(",", sizes)}"));
@@ -285,13 +288,13 @@ public static class Reproduction
             new MacTableRow($"{name} {MultiScaleScoring.Branch(p.Key)}", r.TestSize, r.Branch, r.InputSize, r.Parameters, r.Macs, r.OtherOps))).ToArray();
         var results = outcome.Accuracy.All;
         MultiScaleResultFiles.WriteJsonFile(accuracyPath, results);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(directory, "accuracy.csv"), results);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(directory, ResultFiles.AccuracyCsv), results);
         var macs = new MacTable([.. outcome.Macs, .. branchRows], new Dictionary<string, string> { ["model"] = name });
         macs.WriteJsonFile(macsPath);
-        macs.WriteCsvFile(Path.Combine(directory, "macs.csv"));
-        KeyedStep.Save(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
+        macs.WriteCsvFile(Path.Combine(directory, ResultFiles.MacsCsv));
+        FinishedSteps.Record(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
         progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {outcome.Accuracy.Routed.MeanAccuracy:P2} (routed)")));
-        return (new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters), false);
+        return new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters);
     }
 
     private static string VerdictMarkdown(MethodComparison comparison, IReadOnlyList<MultiScaleAccuracy> accuracy, MacTable macs)
@@ -311,10 +314,5 @@ public static class Reproduction
         foreach (var model in macs.Rows.Select(r => r.Model).Distinct())
             sb.AppendLine($"| {model} | " + string.Join(" | ", sizes.Select(s => macs.Rows.First(r => r.Model == model && r.TestSize == s).Macs.ToString("N0", ci))) + " |");
         return sb.ToString();
-    }
-
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

@@ -21,7 +21,7 @@ namespace Msun.Analysis.Torch.Study;
 public readonly record struct ScaleStudyProgress(string Phase, int Repeat, int Step, int Steps);
 
 /// <summary>
-/// The scale-sensitivity study of the MSUN paper (docs/MSUN-METHOD.md §1): one network, the same images at the
+/// The scale-sensitivity study of the MSUN paper (docs/METHOD.md §1): one network, the same images at the
 /// reference size and down-then-up resized from each probe size, every declared block captured, and per block
 /// CKA(reference, probe) on k random subsets → a <see cref="CkaProfile"/> of mean ± std (and a block × block
 /// grid for one probe when asked).
@@ -329,7 +329,7 @@ public static class ScaleStudy
         string Join<T>(IEnumerable<T> items) => string.Join(",", items.Select(x => Convert.ToString(x, ci)));
         var p = new Dictionary<string, string>(model.Provenance)
         {
-            ["study"] = "msun scale-sensitivity study (docs/MSUN-METHOD.md §1): per block, CKA(block at the reference size, same block at the probe size)",
+            ["study"] = "msun scale-sensitivity study (docs/METHOD.md §1): per block, CKA(block at the reference size, same block at the probe size)",
             ["reference_size"] = o.ReferenceSize.ToString(ci),
             ["probes"] = Join(o.Probes),
             ["blocks"] = Join(blocks.Select(b => b.Name)),
