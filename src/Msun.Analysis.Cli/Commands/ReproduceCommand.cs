@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
-using Msun.Analysis.Torch.Backbones;
-using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Pipeline;
-using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 
 namespace Msun.Analysis.Cli.Commands;
@@ -18,30 +15,36 @@ internal static class ReproduceCommand
 {
     public static Command Create()
     {
-        var shared = new PipelineCommandOptions();
+        var shared = new PipelineCommandOptions(defaultSeeds: 1);
+        var defaults = new ReproductionOptions(ReproductionProfile.Quick);
+        var model = new Option<string>("--model") { Description = $"Backbone (default {defaults.Backbone}).", DefaultValueFactory = _ => defaults.Backbone };
         var split = new Option<int>("--split")
         {
-            Description = $"MSUN split: leading stages per subnet (default {new ReproductionOptions(ReproductionProfile.Quick).Split}, the paper's; pass recommend-split's answer).",
-            DefaultValueFactory = _ => new ReproductionOptions(ReproductionProfile.Quick).Split,
+            Description = $"MSUN split: leading stages per subnet (default {defaults.Split}, the paper's; pass recommend-split's answer).",
+            DefaultValueFactory = _ => defaults.Split,
         };
+        var scales = new Option<string?>("--scales") { Description = "Sizes below the reference used by MST and MSUN, ascending (default: half and three quarters of the reference, 14,21 at 28)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (vanilla/, mst/, msun/ and the comparison files).", Required = true };
         var command = new Command("reproduce", "Train Vanilla, MST and MSUN with the same budget, evaluate all on the multi-scale protocol, compare.");
-        foreach (var option in shared.All) command.Options.Add(option);
-        command.Options.Add(split);
-        command.Options.Add(output);
-        command.SetAction(parse => CliErrors.Run("reproduce", () => Run(parse, shared, parse.GetValue(split), parse.GetRequiredValue(output))));
+        foreach (var option in shared.All.Append(model).Append(split).Append(scales).Append(output))
+            command.Options.Add(option);
+        command.SetAction(parse => CliErrors.Run("reproduce", () => Run(parse, shared, parse.GetValue(model)!, parse.GetValue(split),
+            parse.GetValue(scales), parse.GetRequiredValue(output))));
         return command;
     }
 
-    private static int Run(ParseResult parse, PipelineCommandOptions shared, int split, DirectoryInfo output)
+    private static int Run(ParseResult parse, PipelineCommandOptions shared, string model, int split, string? scaleList, DirectoryInfo output)
     {
-        var options = shared.Bind(parse, split);
+        var (budget, device, seeds) = shared.Check(parse);
         if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file, not a folder.");
+        var spec = PipelineCommandOptions.Backbone(model);
+        int[]? scales = scaleList is null ? null : CliParsing.Sizes(scaleList, "--scales");
+        var options = new ReproductionOptions(budget, spec.Name, split, scales, parse.GetValue(shared.Seed), device) { Seeds = seeds };
         var (train, test) = shared.Load(parse);
         // Every option is validated (split against the backbone, scales against the reference, existing checkpoints
         // against the options) before anything is written or printed.
         Reproduction.Preflight(options, train.Height, output.FullName);
-        Console.Error.WriteLine($"msun reproduce: {options.Profile.Name} budget ({options.Profile.ExpectedTime}), {options.Backbone}, split {split}, " +
+        Console.Error.WriteLine($"msun reproduce: {budget.Name} budget ({budget.ExpectedTime}), {spec.Name}, split {split}, " +
                                 $"{torch.get_num_threads()} threads -> {output.FullName}");
 
         using var cancel = CliCancellation.OnCtrlC("reproduce");

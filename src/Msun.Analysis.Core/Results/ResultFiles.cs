@@ -39,6 +39,15 @@ public static class ResultFiles
     /// <summary>MAC rows.</summary>
     public const string MacsCsv = "macs.csv";
 
+    /// <summary>Accuracy per method, scoring and size as mean ± std over seeds (<see cref="SeedAccuracyTable"/>).</summary>
+    public const string SeedsJson = "seeds.json";
+
+    /// <summary>The seed table's rows.</summary>
+    public const string SeedsCsv = "seeds.csv";
+
+    /// <summary>Per image and test size, 1 where the routed prediction was right (uint8 [test sizes, images]).</summary>
+    public const string RoutedCorrectNpy = "routed-correct.npy";
+
     /// <summary>The comparison of the methods (<see cref="MethodComparison"/>).</summary>
     public const string ComparisonJson = "comparison.json";
 
@@ -59,6 +68,9 @@ public static class ResultFiles
 
     /// <summary>The folder of the CKA study inside a study's results.</summary>
     public const string StudyFolder = "study";
+
+    /// <summary>The folder of one training seed inside a method's folder (<c>vanilla/seed-0/</c>).</summary>
+    public static string SeedFolder(int seed) => "seed-" + seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The record of a finished CKA study step (the hash of its configuration).</summary>
     public const string StudyStepRecord = "study-step.json";

@@ -5,11 +5,12 @@ using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Torch.Pipeline;
 
-/// <summary>What <c>msun study</c> runs: the reproduction's budget and models, plus the split rule.</summary>
-/// <param name="Reproduction">Budget, backbone, scales, seed, device; its <c>Split</c> is replaced by the split used.</param>
+/// <summary>What <c>msun study</c> runs: the reproduction's budget, geometry, seeds and models, plus the split rule.</summary>
+/// <param name="Reproduction">Budget, geometry (sizes), backbone, seeds, device; its <c>Split</c> is replaced by the split used.</param>
 /// <param name="ForcedSplit">Train MSUN with this split instead of the study's recommendation (the recommendation is still computed and saved).</param>
 /// <param name="SplitRule">The rule that turns the profile into a split.</param>
 public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int? ForcedSplit = null, SplitRuleOptions? SplitRule = null)
@@ -17,12 +18,12 @@ public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int?
     /// <summary>
     /// The CKA study's options for a budget: the paper's protocol (1 024 images × 5 subsets, minibatch CKA of 128,
     /// a permutation null of 20, the block × block grid at the smallest probe) except on the smoke budget, which only
-    /// proves the path.
+    /// proves the path; probes from the geometry (the default probes of the reference size without one).
     /// </summary>
     public ScaleStudyOptions Study(int referenceSize)
     {
         bool smoke = Reproduction.Profile == ReproductionProfile.Smoke;
-        int[] probes = ScaleStudyOptions.DefaultProbes(referenceSize);
+        IReadOnlyList<int> probes = Reproduction.Geometry?.Probes ?? ScaleStudyOptions.DefaultProbes(referenceSize);
         return new ScaleStudyOptions(referenceSize, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: Reproduction.Seed,
             batchSize: smoke ? 64 : 128, permutations: smoke ? null : 20, statisticsImages: smoke ? 256 : 512, gridProbe: probes[0],
             device: Reproduction.Device);
@@ -35,15 +36,17 @@ public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int?
 /// <param name="Reproduction">The comparison of the three methods.</param>
 /// <param name="Elapsed">Wall time of this call.</param>
 /// <param name="ReportPath">The report written by the last step, when a writer was given.</param>
+/// <param name="Note">How the trained split relates to the recommendation (also in the verdict).</param>
 public sealed record StudyPipelineResult(
-    SplitRecommendation Recommendation, int TrainedSplit, ReproductionResult Reproduction, TimeSpan Elapsed, string? ReportPath);
+    SplitRecommendation Recommendation, int TrainedSplit, ReproductionResult Reproduction, TimeSpan Elapsed, string? ReportPath, string Note);
 
 /// <summary>
 /// The study path of the paper in one call, each step keyed by its configuration so that a rerun reuses what is
-/// finished (<see cref="FinishedSteps"/>): (1) train a Vanilla baseline, (2) the layer-wise CKA study on it,
-/// (3) the split recommendation, (4) MST and MSUN with that split on the same budget and the multi-scale evaluation of
-/// all three (<see cref="Reproduction"/>), (5) the report (written by the caller's writer: the report library is not
-/// a dependency of this one).
+/// finished (<see cref="FinishedSteps"/>): (1) train a Vanilla baseline (first seed), (2) the layer-wise CKA study on it,
+/// on training images held out from every method (<see cref="Reproduction.HoldOut"/>), (3) the split recommendation,
+/// (4) Vanilla, MST and MSUN with that split on the same budget, once per seed, and the multi-scale evaluation of all
+/// (<see cref="Reproduction"/>), (5) the report (written by the caller's writer: the report library is not a
+/// dependency of this one). Sizes come from the options' geometry.
 /// </summary>
 /// <remarks>Layout: <see cref="Reproduction"/>'s, plus <c>study/</c> (the profile, grid, split and the step record).</remarks>
 public static class StudyPipeline
@@ -70,37 +73,40 @@ public static class StudyPipeline
         ArgumentNullException.ThrowIfNull(test);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         var root = Path.GetFullPath(outputDirectory);
-        int reference = train.Height;
+        int reference = options.Reproduction.ReferenceSize ?? train.Height;
         // The split is not known before the study, so the preflight checks the baseline's options and any checkpoints
         // with a provisional split; Reproduction.Run checks the real one again before MSUN trains.
         var provisional = options.Reproduction with { Split = options.ForcedSplit ?? 1 };
         Reproduction.Preflight(provisional, reference, root);
         var studyOptions = options.Study(reference);
+        var (training, studyImages) = Reproduction.HoldOut(train);
+        int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
         var clock = Stopwatch.StartNew();
         var steps = new FinishedSteps(progress);
 
-        Step(1, "train the Vanilla baseline");
-        var baselineDir = Path.Combine(root, TrainingMethod.Vanilla.ToName());
-        Reproduction.TrainStep(provisional.Training(TrainingMethod.Vanilla, reference), train, test, baselineDir, steps, progress, cancellationToken);
-        EstimateRemaining(baselineDir, provisional.Training(TrainingMethod.Mst, reference).Scales.Count, progress);
+        Step(1, $"train the Vanilla baseline (seed {seed})");
+        var baselineDir = Reproduction.RunDirectory(root, TrainingMethod.Vanilla, seed);
+        Reproduction.TrainStep(provisional.Training(TrainingMethod.Vanilla, reference), training, test, baselineDir, steps, progress, cancellationToken);
+        EstimateRemaining(baselineDir, provisional.Training(TrainingMethod.Mst, reference).Scales.Count, seeds, progress);
 
-        Step(2, "layer-wise CKA study of the baseline");
+        Step(2, $"layer-wise CKA study of the baseline on {studyImages.Count} held-out training images");
         var studyDir = Path.Combine(root, ResultFiles.StudyFolder);
-        var profile = StudyStep(baselineDir, studyDir, studyOptions, test, steps, progress, cancellationToken);
+        var profile = StudyStep(baselineDir, studyDir, studyOptions, studyImages, steps, progress, cancellationToken);
 
         Step(3, "split recommendation");
         var recommendation = SplitSelector.Recommend(profile, options.SplitRule ?? new SplitRuleOptions());
         SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ResultFiles.ProfileJson));
         progress?.Report(new ReproductionProgress(Name, recommendation.Explain().TrimEnd()));
         int split = options.ForcedSplit ?? Math.Max(1, recommendation.Split);
-        if (options.ForcedSplit is null && recommendation.Split == 0)
-            progress?.Report(new ReproductionProgress(Name, "the study recommends no per-scale subnets (split 0); MSUN is trained with the smallest split, 1 " +
-                                                             "(the stem), so that the comparison still runs. Read the comparison with that in mind."));
-        else if (options.ForcedSplit is int forced && forced != recommendation.Split)
-            progress?.Report(new ReproductionProgress(Name, $"training MSUN with --split {forced}; the study recommends {recommendation.Split}."));
+        var note = options.ForcedSplit is int forced
+            ? $"MSUN was trained with --split {forced}; the CKA study recommended {recommendation.Split}."
+            : recommendation.Split == 0
+                ? "the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split 1 (the stem only) so that the comparison still runs."
+                : $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1).";
+        progress?.Report(new ReproductionProgress(Name, note));
 
-        Step(4, $"MST and MSUN (split {split}), evaluation of all three");
-        var result = Reproduction.Run(options.Reproduction with { Split = split }, train, test, root, progress, cancellationToken, steps);
+        Step(4, $"MST and MSUN (split {split}), {seeds} seed(s) of every method, evaluation of all");
+        var result = Reproduction.Run(options.Reproduction with { Split = split }, train, test, root, progress, cancellationToken, [note], steps);
 
         string? reportPath = null;
         if (writeReport is not null)
@@ -109,7 +115,7 @@ public static class StudyPipeline
             reportPath = writeReport(root);
         }
 
-        return new StudyPipelineResult(recommendation, split, result, clock.Elapsed, reportPath);
+        return new StudyPipelineResult(recommendation, split, result, clock.Elapsed, reportPath, note);
 
         void Step(int number, string what) => progress?.Report(new ReproductionProgress(Name,
             $"step {number}/{StepCount}: {what} (elapsed {Eta.Format(clock.Elapsed)})"));
@@ -141,16 +147,16 @@ public static class StudyPipeline
         return result.Profile;
     }
 
-    /// <summary>Reports an estimate of the time MST and MSUN take, from the baseline's measured seconds per epoch.</summary>
-    private static void EstimateRemaining(string baselineDir, int extraScales, IProgress<ReproductionProgress>? progress)
+    /// <summary>Reports an estimate of the training time left, from the baseline's measured seconds per epoch.</summary>
+    private static void EstimateRemaining(string baselineDir, int extraScales, int seeds, IProgress<ReproductionProgress>? progress)
     {
         var log = Path.Combine(baselineDir, TrainingLog.FileName);
         if (!File.Exists(log)) return;
         var seconds = TrainingLog.Read(log).Select(e => e.Seconds).Where(double.IsFinite).ToArray();
         if (seconds.Length == 0) return;
-        // MST and MSUN each run one forward per scale: about (1 + extra scales) Vanilla epochs each.
-        var estimate = TimeSpan.FromSeconds(seconds.Sum() * 2 * (1 + extraScales));
+        // Per seed, MST and MSUN each cost about (1 + extra scales) Vanilla runs; every seed after the first also retrains Vanilla.
+        var estimate = TimeSpan.FromSeconds(seconds.Sum() * (2 * (1 + extraScales) * seeds + (seeds - 1)));
         progress?.Report(new ReproductionProgress(Name, string.Create(CultureInfo.InvariantCulture,
-            $"estimated time left for MST and MSUN training: about {Eta.Format(estimate)} (from the baseline's {seconds.Sum():F0} s), plus the study and evaluation")));
+            $"estimated training time left: about {Eta.Format(estimate)} (from the baseline's {seconds.Sum():F0} s), plus the study and evaluation")));
     }
 }
