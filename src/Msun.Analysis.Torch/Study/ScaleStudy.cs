@@ -127,16 +127,8 @@ public static class ScaleStudy
         var device = TorchDevices.Resolve(options.Device);
         var net = model.Model;
         net.to(device);
-        var modes = net.named_modules().Select(p => (p.module, p.module.training)).Prepend((net, net.training)).ToArray();
-        net.eval();
-        try
-        {
+        using (EvalModeScope.Enter(net))
             return Study(model, data, options, blocks, device, probeInput, progress, cancellationToken, watch);
-        }
-        finally
-        {
-            foreach (var (module, training) in modes) module.train(training);
-        }
     }
 
     private static ScaleStudyResult Study(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options, IReadOnlyList<ProfileBlock> blocks,
@@ -212,11 +204,10 @@ public static class ScaleStudy
         return new ScaleStudyResult(profile, grid, watch.Elapsed);
     }
 
-    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) => options.Estimator switch
-    {
-        StudyEstimator.Streaming => new StreamingCkaSink(options.StreamingHsic, fullGrid),
-        _ => new MinibatchCkaSink(options.Kernel, RaggedBatchPolicy.DropFinal, fullGrid),
-    };
+    /// <summary>The sink of one probe, through the engine's one estimator-to-sink mapping (a short last batch is dropped and noted).</summary>
+    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) =>
+        new ScaleComparisonOptions(options.Estimator == StudyEstimator.Streaming ? ScaleCkaEstimator.Streaming : ScaleCkaEstimator.Minibatch,
+            kernel: options.Kernel, hsic: options.StreamingHsic, fullGrid: fullGrid, ragged: RaggedBatchPolicy.DropFinal).CreateSink();
 
     /// <summary>Images at <paramref name="indices"/> as float [B,C,R,R] in [0,1] on the device, resized bilinearly to the reference size when stored at another size.</summary>
     private static Tensor ReferenceBatch(ImageDataset data, ReadOnlySpan<int> indices, Device device, int reference)
