@@ -201,6 +201,12 @@ public static class Reproduction
         var reusedBefore = steps.Reused.Count; // a larger run's earlier steps are not this call's
         var seconds = new Dictionary<string, double>();
 
+        var evalData = options.Profile.EvaluationImages is int n && n < test.Count
+            ? test.Subset(SeededSplits.RandomSubset(test.Count, n, options.Seed), $"seeded subset of {n} (seed {options.Seed})")
+            : test;
+        var sizes = options.TestSizes ?? MultiScaleEvaluationOptions.DefaultTestSizes(reference);
+        var evaluations = new List<(TrainingMethod Method, int Seed, MethodEvaluation Result)>();
+        // Seed by seed, each seed evaluated as soon as it is trained: a run cut short keeps every finished seed's scores.
         foreach (var seed in options.SeedList)
         {
             foreach (var method in Methods)
@@ -209,15 +215,7 @@ public static class Reproduction
                 TrainStep(trainingOptions[(method, seed)], training, test, RunDirectory(root, method, seed), steps, progress, cancellationToken);
                 seconds[$"train_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
             }
-        }
 
-        var evalData = options.Profile.EvaluationImages is int n && n < test.Count
-            ? test.Subset(SeededSplits.RandomSubset(test.Count, n, options.Seed), $"seeded subset of {n} (seed {options.Seed})")
-            : test;
-        var sizes = options.TestSizes ?? MultiScaleEvaluationOptions.DefaultTestSizes(reference);
-        var evaluations = new List<(TrainingMethod Method, int Seed, MethodEvaluation Result)>();
-        foreach (var seed in options.SeedList)
-        {
             foreach (var method in Methods)
             {
                 var step = Stopwatch.StartNew();
