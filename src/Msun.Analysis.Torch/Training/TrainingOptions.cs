@@ -26,7 +26,7 @@ public sealed record TrainingOptions
 {
     /// <summary>Creates validated options.</summary>
     /// <param name="backbone">Registry name (<see cref="BackboneRegistry"/>); an unknown name fails with the list of known ones.</param>
-    /// <param name="method">Vanilla or MST.</param>
+    /// <param name="method">Vanilla, MST or MSUN.</param>
     /// <param name="referenceSize">Side of the square training and test input (28 for Fashion-MNIST as stored; a larger value upsamples bilinearly).</param>
     /// <param name="epochs">Epochs to train; the cosine schedule spans all of them.</param>
     /// <param name="batchSize">Images per optimiser step (MST runs each image at every scale within the same step).</param>
@@ -131,7 +131,7 @@ public sealed record TrainingOptions
     /// <summary>Registry name of the backbone, as registered (canonical case).</summary>
     public string Backbone { get; }
 
-    /// <summary>Vanilla or MST.</summary>
+    /// <summary>Vanilla, MST or MSUN.</summary>
     public TrainingMethod Method { get; }
 
     /// <summary>Side of the square training and test input.</summary>
