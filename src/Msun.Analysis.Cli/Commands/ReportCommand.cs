@@ -42,6 +42,7 @@ internal static class ReportCommand
         string outDir = Path.GetDirectoryName(outPath)!;
         if (!Directory.Exists(outDir)) throw new DirectoryNotFoundException($"--out {outPath}: folder {outDir} does not exist.");
         // Before anything is written: --png without a browser fails here, not after the report.
+        if (png) DebianPackages.RequireChromium();
         string? chromium = png ? PngExport.FindChromium() : null;
 
         var report = MsunReport.Build(results);

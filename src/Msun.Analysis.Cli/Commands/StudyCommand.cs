@@ -57,6 +57,7 @@ internal static class StudyCommand
     private static int Run(string datasetName, string? root, string profileName, string model, int? forcedSplit, int seed, string deviceName,
         int? threads, DirectoryInfo? output)
     {
+        DebianPackages.RequireOpenBlas();
         CliParsing.Device(deviceName);
         if (threads is < 1) throw new ArgumentException($"--threads {threads}: must be a positive number.");
         if (!BackboneRegistry.TryGet(model, out var spec))

@@ -76,6 +76,7 @@ internal static class StudyScalesCommand
 
     private static int Run(Request r)
     {
+        DebianPackages.RequireOpenBlas();
         // Everything that can be checked without loading data or weights is checked first, so bad input fails fast
         // and nothing is written.
         var estimator = r.Estimator switch { "streaming" => StudyEstimator.Streaming, "rbf" => StudyEstimator.Rbf, _ => StudyEstimator.Minibatch };
