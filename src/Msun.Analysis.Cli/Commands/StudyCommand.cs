@@ -169,15 +169,7 @@ internal static class StudyCommand
 
         using var studyModel = StudyModel.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(studyModel, data, options);
-        var watch = Stopwatch.StartNew();
-        var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
-        {
-            if (p.Step == p.Steps || p.Step % Math.Max(1, p.Steps / 10) == 0)
-            {
-                var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
-                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] study: {p.Phase} {p.Step}/{p.Steps}, step ETA {eta:hh\\:mm\\:ss}");
-            }
-        }));
+        var result = ScaleStudy.Run(studyModel, data, options, StudyScalesCommand.StudyProgress(ConsoleProgress.ForStderr()));
         // The folder is ours (keyed by configuration): replacing an older study of another configuration is the point.
         result.Save(studyDir, overwrite: true);
         KeyedStep.Save(stepPath, configuration);
