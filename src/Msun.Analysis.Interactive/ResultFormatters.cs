@@ -34,6 +34,7 @@ public static class ResultFormatters
             Add<IEnumerable<MultiScaleAccuracy>>(ResultHtml.Accuracy);
             Add<MultiScaleEvaluationResult>(r => ResultHtml.Accuracy(r.All));
             Add<MacTable>(ResultHtml.Macs);
+            Notebook.RegisterPngFormatter();
             _registered = true;
         }
     }

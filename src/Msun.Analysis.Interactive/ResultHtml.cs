@@ -17,7 +17,7 @@ public static class ResultHtml
     public static string Profile(CkaProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return Compose("msun-profile", ResultCharts.Html(Figures.CkaProfile(profile)), ProfileTable(profile));
+        return Compose("msun-profile", ResultCharts.Html(ResultFigures.Profile(profile)), ProfileTable(profile));
     }
 
     /// <summary>Several CKA profiles (e.g. two backbones): one chart over all of them, then each profile's table.</summary>
@@ -26,7 +26,7 @@ public static class ResultHtml
         ArgumentNullException.ThrowIfNull(profiles);
         var list = profiles.ToList();
         return Compose("msun-profiles",
-            list.Count > 0 ? ResultCharts.Html(Figures.CkaProfiles(list.Select(p => (Figures.LabelOf(p.Provenance), p)).ToList())) : null,
+            list.Count > 0 ? ResultCharts.Html(ResultFigures.Profiles(list)) : null,
             string.Concat(list.Select(ProfileTable)));
     }
 
@@ -38,7 +38,7 @@ public static class ResultHtml
             ["reference \\ probe", .. grid.ColumnBlocks]);
         for (int i = 0; i < grid.RowBlocks.Count; i++)
             table.Row([grid.RowBlocks[i], .. Enumerable.Range(0, grid.ColumnBlocks.Count).Select(j => HtmlTable.Number(grid.Mean[i, j], 3))]);
-        return Compose("msun-grid", ResultCharts.Html(Figures.CkaHeatmap(grid)), table.ToString());
+        return Compose("msun-grid", ResultCharts.Html(ResultFigures.Grid(grid)), table.ToString());
     }
 
     /// <summary>A split recommendation: the decision, then each probe's blocks with their band and status, then warnings.</summary>
@@ -68,7 +68,7 @@ public static class ResultHtml
                 sb.Append("<li>Warning: ").Append(HtmlTable.Encode(w)).Append("</li>");
             sb.Append("</ul>");
         }
-        return Compose("msun-split", ResultCharts.Html(Figures.SplitOnProfile(recommendation)), sb.ToString());
+        return Compose("msun-split", ResultCharts.Html(ResultFigures.Split(recommendation)), sb.ToString());
     }
 
     /// <summary>Multi-scale accuracies: one row per test size, one column per model (and scoring), then the mean.</summary>
@@ -85,7 +85,7 @@ public static class ResultHtml
         foreach (int size in sizes)
             table.Row([size.ToString(CultureInfo.InvariantCulture), .. list.Select(r => r.TestSizes.Contains(size) ? HtmlTable.Percent(r.AccuracyAt(size)) : "")]);
         table.Row(["mean", .. list.Select(r => HtmlTable.Percent(r.MeanAccuracy))]);
-        return Compose("msun-accuracy", ResultCharts.Html(Figures.AccuracyBySize(list)), table.ToString());
+        return Compose("msun-accuracy", ResultCharts.Html(ResultFigures.Accuracy(list)), table.ToString());
     }
 
     /// <summary>A MAC table: parameters and multiply–accumulates per image for each model, test size and branch.</summary>
@@ -96,7 +96,7 @@ public static class ResultHtml
         foreach (var r in table.Rows)
             html.Row([r.Model, r.TestSize.ToString(CultureInfo.InvariantCulture), r.Branch, r.InputSize.ToString(CultureInfo.InvariantCulture),
                 HtmlTable.Count(r.Parameters), HtmlTable.Count(r.Macs), HtmlTable.Number(r.GigaMacs, 4)]);
-        return Compose("msun-macs", ResultCharts.Html(Figures.MacsBySize(table)), html.ToString());
+        return Compose("msun-macs", ResultCharts.Html(ResultFigures.Macs(table)), html.ToString());
     }
 
     /// <summary>The one-line decision, as <see cref="SplitRecommendation.Explain"/> words it.</summary>

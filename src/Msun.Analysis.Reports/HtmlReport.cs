@@ -107,6 +107,24 @@ public sealed class HtmlReport
     /// <summary>Writes the page atomically (temporary file + rename): a failed write leaves any earlier file as it was.</summary>
     public void Save(string path) => AtomicFile.WriteText(path, w => w.Write(ToHtml()));
 
+    /// <summary>
+    /// Writes each figure into <paramref name="folder"/> (created if needed) as <c>ID.html</c> (a page of its own) when
+    /// <paramref name="html"/>, and as <c>ID.png</c> when <paramref name="png"/> (see <see cref="PngExport"/>); returns the files.
+    /// </summary>
+    public IReadOnlyList<string> SaveFigures(string folder, bool html, bool png, string? chromium = null)
+    {
+        string dir = Directory.CreateDirectory(folder).FullName;
+        if (png) chromium = PngExport.FindChromium(chromium);
+        var written = new List<string>();
+        for (int i = 0; i < _figures.Count; i++)
+        {
+            string stem = Path.Combine(dir, _figureIds[i]);
+            if (html) { SaveStandalone(_figures[i], stem + ".html"); written.Add(stem + ".html"); }
+            if (png) { PngExport.Save(_figures[i], stem + ".png", chromium); written.Add(stem + ".png"); }
+        }
+        return written;
+    }
+
     /// <summary>One figure as a page of its own, plotly.js embedded.</summary>
     public static string Standalone(Figure figure)
     {

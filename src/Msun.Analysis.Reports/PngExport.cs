@@ -39,6 +39,18 @@ public static class PngExport
         ArgumentNullException.ThrowIfNull(figure);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"{path}: a PNG file name ends in .png.", nameof(path));
+        byte[] png = Render(figure, chromium, path);
+        AtomicFile.Write(path, s => s.Write(png));
+    }
+
+    /// <summary>The PNG bytes of <paramref name="figure"/> at its layout size (e.g. a notebook's static image output).</summary>
+    /// <param name="figure">The figure.</param>
+    /// <param name="chromium">The browser executable (default: <see cref="FindChromium"/>).</param>
+    public static byte[] Render(Figure figure, string? chromium = null) => Render(figure, chromium, "an image");
+
+    private static byte[] Render(Figure figure, string? chromium, string target)
+    {
+        ArgumentNullException.ThrowIfNull(figure);
         chromium = FindChromium(chromium);
         string base64;
         try
@@ -64,13 +76,12 @@ public static class PngExport
         }
         catch (Exception e) when (e is AggregateException or PuppeteerException or TimeoutException or InvalidOperationException)
         {
-            throw new FigureExportException($"rendering figure '{figure.Title}' to {path} with {chromium} failed: {(e.InnerException ?? e).GetBaseException().Message}", e);
+            throw new FigureExportException($"rendering figure '{figure.Title}' to {target} with {chromium} failed: {(e.InnerException ?? e).GetBaseException().Message}", e);
         }
 
         // The string is a data URL ("data:image/png;base64,...") or bare base64, depending on the renderer.
         int comma = base64.IndexOf(',');
-        byte[] png = Convert.FromBase64String(comma >= 0 ? base64[(comma + 1)..] : base64);
-        AtomicFile.Write(path, s => s.Write(png));
+        return Convert.FromBase64String(comma >= 0 ? base64[(comma + 1)..] : base64);
     }
 }
 

@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
-using System.Xml;
-using System.Xml.Linq;
+using System.Text.Json;
 
 namespace Msun.Analysis.Notebooks.Tests;
 
-/// <summary>One cell's outcome as the TRX report of <c>dotnet repl</c> records it.</summary>
-public sealed record CellResult(string Name, string Outcome, string Message, string Output);
+/// <summary>One code cell's outcome in the executed notebook <c>dotnet repl</c> writes: its outputs' MIME types and text.</summary>
+public sealed record CellResult(string Name, string Outcome, string Message, string Output, IReadOnlyList<string> MimeTypes);
 
 /// <summary>What a headless notebook run gave: the tool's exit code, each cell's outcome and the tool's own output.</summary>
 public sealed record NotebookRun(int ExitCode, IReadOnlyList<CellResult> Cells, string ToolOutput, TimeSpan Elapsed)
@@ -25,7 +24,8 @@ public sealed record NotebookRun(int ExitCode, IReadOnlyList<CellResult> Cells, 
 }
 
 /// <summary>
-/// Runs a notebook headless with the repo's pinned dotnet-repl (.config/dotnet-tools.json) and reads its TRX report.
+/// Runs a notebook headless with the repo's pinned dotnet-repl (.config/dotnet-tools.json) and reads the executed notebook
+/// it writes (Jupyter format, every cell's outputs; a cell that threw has an <c>error</c> output).
 /// The notebooks load the libraries from this test project's artifacts root and configuration, which `dotnet test`
 /// has just built (the project references them).
 /// </summary>
@@ -55,8 +55,8 @@ public static class NotebookRunner
     {
         if (ToolRestore.Value.Length > 0)
             throw new InvalidOperationException(ToolRestore.Value);
-        var trx = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(notebook) + ".trx");
-        File.Delete(trx);
+        var executed = ExecutedPath(notebook, outputDirectory);
+        File.Delete(executed);
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -64,7 +64,7 @@ public static class NotebookRunner
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        foreach (var a in new[] { "repl", "--run", notebook, "--exit-after-run", "--output-format", "trx", "--output-path", trx })
+        foreach (var a in new[] { "repl", "--run", notebook, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed })
             start.ArgumentList.Add(a);
         // bin/<project>/<configuration>/ under the artifacts root: the notebooks look for the libraries beside us.
         var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -86,24 +86,54 @@ public static class NotebookRunner
         }
         process.WaitForExit();
         var output = stdout.Result + stderr.Result;
-        var cells = File.Exists(trx) ? ReadTrx(trx) : [];
+        var cells = File.Exists(executed) ? ReadCells(executed) : [];
         return new NotebookRun(process.ExitCode, cells, output, watch.Elapsed);
     }
 
-    /// <summary>Each cell's result in a TRX file, in order.</summary>
-    public static IReadOnlyList<CellResult> ReadTrx(string path)
+    /// <summary>Where <see cref="Run"/> writes the executed copy of <paramref name="notebook"/>.</summary>
+    public static string ExecutedPath(string notebook, string outputDirectory) =>
+        Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(notebook) + ".executed.ipynb");
+
+    /// <summary>Each code cell of a Jupyter notebook with its outputs, in order; a cell with an error output failed.</summary>
+    public static IReadOnlyList<CellResult> ReadCells(string path)
     {
-        XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
-        // The file says encoding="utf-16" but is written as UTF-8: parse the text, where the declaration is ignored. Cell
-        // outputs are copied in raw, control characters included (plotly.js has some), so characters are not checked.
-        using var reader = XmlReader.Create(new StringReader(File.ReadAllText(path)), new XmlReaderSettings { CheckCharacters = false });
-        var doc = XDocument.Load(reader);
-        return doc.Descendants(ns + "UnitTestResult").Select(r => new CellResult(
-            (string?)r.Attribute("testName") ?? "?",
-            (string?)r.Attribute("outcome") ?? "?",
-            r.Descendants(ns + "Message").FirstOrDefault()?.Value ?? "",
-            r.Descendants(ns + "StdOut").FirstOrDefault()?.Value ?? "")).ToList();
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var cells = new List<CellResult>();
+        foreach (var cell in doc.RootElement.GetProperty("cells").EnumerateArray())
+        {
+            if (cell.GetProperty("cell_type").GetString() != "code") continue;
+            var text = new StringBuilder();
+            var mimeTypes = new List<string>();
+            string? error = null;
+            foreach (var output in cell.GetProperty("outputs").EnumerateArray())
+            {
+                switch (output.GetProperty("output_type").GetString())
+                {
+                    case "error":
+                        error = $"{output.GetProperty("ename").GetString()}: {output.GetProperty("evalue").GetString()}";
+                        mimeTypes.Add("error");
+                        break;
+                    case "stream":
+                        text.Append(Joined(output.GetProperty("text")));
+                        mimeTypes.Add("stream");
+                        break;
+                    default:
+                        foreach (var data in output.GetProperty("data").EnumerateObject())
+                        {
+                            mimeTypes.Add(data.Name);
+                            if (data.Name.StartsWith("text/", StringComparison.Ordinal)) text.Append(Joined(data.Value));
+                        }
+                        break;
+                }
+            }
+            cells.Add(new CellResult($"cell {cells.Count + 1}", error is null ? "Passed" : "Failed", error ?? "", text.ToString(), mimeTypes));
+        }
+        return cells;
     }
+
+    // Jupyter stores multi-line text as a string or as an array of lines.
+    private static string Joined(JsonElement text) =>
+        text.ValueKind == JsonValueKind.Array ? string.Concat(text.EnumerateArray().Select(l => l.GetString())) : text.GetString() ?? "";
 
     private static string FindRepoRoot()
     {

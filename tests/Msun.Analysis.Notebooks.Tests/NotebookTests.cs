@@ -18,13 +18,35 @@ public sealed class NotebookTests(ITestOutputHelper log) : IDisposable
     [InlineData("04-redraw-figures", new[] { "report.html" })]
     public void Notebook_runs_with_every_cell_passing(string notebook, string[] writes)
     {
-        var run = NotebookRunner.Run(notebook + ".dib", NotebookRunner.NotebooksDirectory, _out);
+        var committed = Path.Combine(NotebookRunner.NotebooksDirectory, notebook + ".ipynb");
+        var file = File.Exists(committed) ? committed : Path.ChangeExtension(committed, ".dib");
+        var run = NotebookRunner.Run(file, NotebookRunner.NotebooksDirectory, _out);
         log.WriteLine($"{notebook}: {run.Cells.Count} cells in {run.Elapsed.TotalSeconds:F0} s");
 
         Assert.True(run.ExitCode == 0 && run.Cells.Count > 0 && run.Failed.Count == 0, run.Describe());
         Assert.Contains(run.Cells, c => c.Output.Contains("<div class=\"msun-result", StringComparison.Ordinal));
-        foreach (var file in writes)
-            Assert.True(File.Exists(Path.Combine(_out, notebook, file)), $"{notebook} did not write {file} into {Path.Combine(_out, notebook)}");
+        foreach (var written in writes)
+            Assert.True(File.Exists(Path.Combine(_out, notebook, written)), $"{notebook} did not write {written} into {Path.Combine(_out, notebook)}");
+        if (file == committed)
+            AssertCommittedOutputs(notebook, NotebookRunner.ReadCells(committed), run.Cells);
+    }
+
+    /// <summary>
+    /// A committed notebook carries the outputs of its last regeneration (notebooks/regenerate-outputs.sh): every cell
+    /// that shows something now showed something then, with the same kinds of output (a figure's PNG included), and no error.
+    /// </summary>
+    private static void AssertCommittedOutputs(string notebook, IReadOnlyList<CellResult> committed, IReadOnlyList<CellResult> fresh)
+    {
+        const string regenerate = "regenerate them with notebooks/regenerate-outputs.sh";
+        Assert.True(committed.Count == fresh.Count, $"{notebook}.ipynb has {committed.Count} code cells committed, {fresh.Count} ran; {regenerate}");
+        for (int i = 0; i < fresh.Count; i++)
+        {
+            Assert.True(committed[i].Outcome == "Passed", $"{notebook}.ipynb {committed[i].Name} is committed with an error: {committed[i].Message}");
+            foreach (var kind in fresh[i].MimeTypes.Distinct().Where(k => k is "text/html" or "image/png" or "text/plain"))
+                Assert.True(committed[i].MimeTypes.Contains(kind),
+                    $"{notebook}.ipynb {committed[i].Name} shows {kind} when run but is committed without it; {regenerate}");
+        }
+        Assert.Contains(committed, c => c.MimeTypes.Contains("image/png"));
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed partial class PinnedPackageTests
             StringComparer.OrdinalIgnoreCase);
     }
 
-    private static IEnumerable<string> Notebooks() => Directory.GetFiles(NotebookRunner.NotebooksDirectory, "*.dib");
+    private static IEnumerable<string> Notebooks() =>
+        Directory.GetFiles(NotebookRunner.NotebooksDirectory, "*.dib").Concat(Directory.GetFiles(NotebookRunner.NotebooksDirectory, "*.ipynb"));
 
     [Fact]
     public void Every_notebook_package_has_the_version_of_Directory_Packages_props()

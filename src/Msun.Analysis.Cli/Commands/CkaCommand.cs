@@ -46,6 +46,7 @@ internal static class CkaCommand
                 parse.GetRequiredValue(x), parse.GetRequiredValue(y), parse.GetValue(kernel)!, parse.GetValue(sigmaFraction),
                 parse.GetValue(sigmaRule)!, parse.GetValue(sigma), parse.GetValue(debiased), parse.GetValue(form)!,
                 parse.GetValue(precision)!, parse.GetValue(batchSize), parse.GetValue(dropRagged));
+            DebianPackages.RequireOpenBlas();
             var result = Compute(request);
             Console.WriteLine(parse.GetValue(json) ? ToJson(request, result) : ToText(result));
             return 0;

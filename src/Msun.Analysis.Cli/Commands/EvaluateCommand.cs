@@ -68,9 +68,9 @@ internal static class EvaluateCommand
         }
         Directory.CreateDirectory(output.FullName);
 
+        var bar = ConsoleProgress.ForStderr();
         var outcome = CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
-            p => Console.Error.Write($"\r\u001b[Kevaluating: {p.ImagesDone}/{p.ImagesTotal} images"));
-        Console.Error.WriteLine();
+            p => bar.Report("evaluating", p.ImagesDone, p.ImagesTotal, "images"));
         var results = outcome.Accuracy.All;
         var macs = new MacTable(outcome.Macs, new Dictionary<string, string>
         {

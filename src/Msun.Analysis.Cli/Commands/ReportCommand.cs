@@ -43,6 +43,7 @@ internal static class ReportCommand
         string outDir = Path.GetDirectoryName(outPath)!;
         if (!Directory.Exists(outDir)) throw new DirectoryNotFoundException($"--out {outPath}: folder {outDir} does not exist.");
         // Before anything is written: --png without a browser fails here, not after the report.
+        if (png) DebianPackages.RequireChromium();
         string? chromium = png ? PngExport.FindChromium() : null;
 
         var report = MsunReport.Build(results);
@@ -51,14 +52,8 @@ internal static class ReportCommand
         Console.Error.WriteLine($"msun report: read {results.Count} result file(s) under {results.Root}; {report.Figures.Count} figure(s).");
         if (figures || png)
         {
-            string dir = Directory.CreateDirectory(Path.Combine(outDir, FiguresFolder)).FullName;
-            for (int i = 0; i < report.Figures.Count; i++)
-            {
-                string stem = Path.Combine(dir, report.FigureIds[i]);
-                if (figures) HtmlReport.SaveStandalone(report.Figures[i], stem + ".html");
-                if (chromium is not null) PngExport.Save(report.Figures[i], stem + ".png", chromium);
-            }
-
+            string dir = Path.Combine(outDir, FiguresFolder);
+            report.SaveFigures(dir, html: figures, png: png, chromium);
             Console.Error.WriteLine($"msun report: wrote {report.Figures.Count} figure(s) as {(figures && png ? "HTML and PNG" : figures ? "HTML" : "PNG")} to {dir}");
         }
 

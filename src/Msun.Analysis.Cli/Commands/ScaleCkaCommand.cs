@@ -39,6 +39,7 @@ internal static class ScaleCkaCommand
     private static int Run(string datasetName, string? root, string split, int count, int? referenceOption, string probeList,
         int batchSize, int seed, bool json)
     {
+        DebianPackages.RequireOpenBlas();
         if (count < 4) throw new ArgumentException($"--images {count}: at least 4 images are needed (debiased CKA).");
         if (batchSize < 4) throw new ArgumentException($"--batch-size {batchSize}: minibatch CKA needs batches of at least 4.");
         int[] probes = CliParsing.Sizes(probeList, "--probes");

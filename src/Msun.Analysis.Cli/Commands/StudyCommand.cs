@@ -53,6 +53,7 @@ internal static class StudyCommand
     private static int Run(ParseResult parse, PipelineCommandOptions shared, string geometryName, int? referenceSize, string? model, int? forcedSplit,
         DirectoryInfo? output)
     {
+        DebianPackages.RequireOpenBlas();
         var (budget, device, seeds) = shared.Check(parse);
         var geometry = StudyGeometry.Get(geometryName, referenceSize);
         if (model is not null)

@@ -77,6 +77,7 @@ internal static class StudyScalesCommand
 
     private static int Run(Request r)
     {
+        DebianPackages.RequireOpenBlas();
         // Everything that can be checked without loading data or weights is checked first, so bad input fails fast
         // and nothing is written.
         var estimator = r.Estimator switch { "streaming" => StudyEstimator.Streaming, "rbf" => StudyEstimator.Rbf, _ => StudyEstimator.Minibatch };
@@ -138,26 +139,7 @@ internal static class StudyScalesCommand
             + $"{options.Repeats} subsets of {options.ImagesPerSubset} images, {options.EstimatorName} CKA (batch {options.BatchSize}), {r.Activations} activations, "
             + $"device {options.Device}, {torch.get_num_threads()} threads -> {r.Out.FullName}");
         var watch = Stopwatch.StartNew();
-        var live = !Console.IsErrorRedirected;
-        int lastRepeat = 0;
-        var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
-        {
-            var eta = Eta.Remaining(watch.Elapsed, p.Step, p.Steps);
-            string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
-            if (live)
-            {
-                const int width = 30;
-                int filled = (int)Math.Round(width * (double)p.Step / p.Steps);
-                Console.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', width - filled)}] {p.Step}/{p.Steps}  {what}  ETA {Eta.Format(eta)}");
-                if (p.Step == p.Steps) Console.Error.WriteLine();
-            }
-            else if (p.Phase != "subsets" || p.Repeat != lastRepeat || p.Step == p.Steps)
-            {
-                // Redirected stderr (logs, tests): one line per subset started and per statistics step.
-                Console.Error.WriteLine($"{p.Step}/{p.Steps}  {what}  ETA {Eta.Format(eta)}");
-            }
-            lastRepeat = p.Repeat;
-        }));
+        var result = ScaleStudy.Run(studyModel, data, options, StudyProgress(ConsoleProgress.ForStderr()));
 
         var written = result.Save(r.Out.FullName, overwrite: r.Force);
         Console.WriteLine(Table(result));
@@ -278,4 +260,9 @@ internal static class StudyScalesCommand
         sb.Append($"{profile.Provenance["estimator"]} CKA, reference {profile.Provenance["reference_size"]} px, {profile.Provenance["repeats"]} subsets of {profile.Provenance["examples_per_repeat"]} images.");
         return sb.ToString();
     }
+
+    /// <summary>The study's steps on the progress bar: one task for the subsets, one for the bootstrap and permutation null.</summary>
+    internal static IProgress<ScaleStudyProgress> StudyProgress(ConsoleProgress bar) => new SyncProgress<ScaleStudyProgress>(p =>
+        bar.Report(p.Phase == "subsets" ? "study: subsets" : "study: statistics", p.Step, p.Steps, "steps",
+            p.Phase == "subsets" ? $"subset {p.Repeat}" : null));
 }

@@ -152,22 +152,18 @@ internal static class TrainCommand
             + (r.Resume ? $"resuming after epoch {startEpoch} of {options.Epochs}" : $"{options.Epochs} epochs") + $" -> {trainer.OutputDirectory}");
 
         var sessionWatch = Stopwatch.StartNew();
-        var live = !Console.IsErrorRedirected;
+        var bar = ConsoleProgress.ForStderr();
         using var cancel = CliCancellation.OnCtrlC("train");
         var result = trainer.Run(
             new SyncProgress<EpochRecord>(e =>
             {
                 var eta = Eta.Remaining(sessionWatch.Elapsed, e.Epoch - startEpoch, options.Epochs - startEpoch);
-                if (live)
-                    Console.Error.Write("\r\u001b[K");
-                Console.Error.WriteLine(FormattableString.Invariant(
+                bar.WriteLine(FormattableString.Invariant(
                     $"epoch {e.Epoch}/{options.Epochs}  loss {e.Loss:F4}  train {e.TrainAccuracy:P2}  test {e.TestAccuracy:P2}  lr {e.LearningRate:G4}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s + eval {e.EvalSeconds:F1} s  ETA {Eta.Format(eta)}"));
             }),
-            live ? new SyncProgress<BatchProgress>(b =>
-            {
-                if (b.Batch % 10 == 0 || b.Batch == b.BatchesInEpoch)
-                    Console.Error.Write(FormattableString.Invariant($"\r\u001b[Kepoch {b.Epoch} batch {b.Batch}/{b.BatchesInEpoch}  loss {b.Loss:F4}"));
-            }) : null, cancellationToken: cancel.Token);
+            new SyncProgress<BatchProgress>(b => bar.Report($"epoch {b.Epoch}/{options.Epochs}", b.Batch, b.BatchesInEpoch, "batches",
+                FormattableString.Invariant($"loss {b.Loss:F4}"))),
+            cancellationToken: cancel.Token);
 
         if (result.EpochsCompleted == startEpoch)
             Console.Error.WriteLine($"msun train: nothing to do; all {options.Epochs} epochs are complete in {trainer.CheckpointPath}.");

@@ -1,6 +1,10 @@
 namespace Msun.Analysis.Core.Cka;
 
-/// <summary>Medians of a symmetric squared-distance matrix without copying all n² entries.</summary>
+/// <summary>
+/// Medians of a symmetric squared-distance matrix without copying all n² entries. Not MathNet.Numerics'
+/// <c>ArrayStatistics.MedianInplace</c>: it needs the n² values in one array (twice the memory at n = 10,000, where the
+/// Gram matrix alone is 800 MB), while the symmetry below lets one triangle stand for both.
+/// </summary>
 internal static class Median
 {
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Statistics;
 
 namespace Msun.Analysis.Core.Results;
 
@@ -12,18 +13,10 @@ namespace Msun.Analysis.Core.Results;
 public sealed record SeedAccuracyRow(string Method, string Scoring, int? Size, IReadOnlyList<int> Seeds, IReadOnlyList<double> Values)
 {
     /// <summary>Mean over the seeds.</summary>
-    public double Mean => Values.Average();
+    public double Mean => SampleSummary.Of(Values).Mean;
 
     /// <summary>Sample standard deviation over the seeds (n − 1); NaN for one seed.</summary>
-    public double Std
-    {
-        get
-        {
-            if (Values.Count < 2) return double.NaN;
-            var m = Mean;
-            return Math.Sqrt(Values.Sum(v => (v - m) * (v - m)) / (Values.Count - 1));
-        }
-    }
+    public double Std => SampleSummary.Of(Values).StandardDeviation;
 
     /// <inheritdoc />
     public bool Equals(SeedAccuracyRow? other) =>

@@ -4,7 +4,9 @@ namespace Msun.Analysis.Core.Statistics;
 /// xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom number generators", 2021), seeded
 /// through SplitMix64 as its authors recommend. Ours rather than <see cref="Random"/> because the
 /// algorithm behind <c>new Random(seed)</c> may change between .NET versions, and a seed in a result's
-/// provenance must reproduce the same resamples forever. Not thread-safe; not for cryptography.
+/// provenance must reproduce the same resamples forever. Not MathNet.Numerics' <c>Xoshiro256StarStar</c> either: it
+/// seeds from a 32-bit int (ours from 64 bits, with derived per-resample streams) and maps to doubles differently, so
+/// the seeds recorded in existing result files would stop reproducing their resamples. Not thread-safe; not for cryptography.
 /// </summary>
 public sealed class SeededRandom
 {
