@@ -52,12 +52,12 @@ internal static class GridCkaBenchmark
             {
                 ("CKA", "cka", "float64", "float64", 1e-9),
                 ("CKA", "cka", "float32-products", "float32-products", 1e-5),
-                ("CKA", "cka", "float32-products", "float32", 2e-2),
+                ("CKA", "cka", "float32-products", "float32", 1e-5),
             };
             if (endToEnd)
             {
                 cases.Add(("end to end", "e2e", "float64", "float64", 1e-6));
-                cases.Add(("end to end", "e2e", "float32-products", "float32", 2e-2));
+                cases.Add(("end to end", "e2e", "float32-products", "float32", 1e-5));
             }
             foreach (int threads in threadCounts)
                 foreach (var c in cases)

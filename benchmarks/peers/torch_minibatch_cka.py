@@ -10,8 +10,9 @@ ARITHMETIC (how each Gram is formed):
                     K = X X^T by DSYRK (scipy.linalg.blas: the same OpenBLAS as ours), mirrored, diagonal zeroed.
   float32-products  as ours with --precision float32-products: centred in float64, then per block of columns (64 Ki
                     values) cast to float32 and multiplied by SSYRK, the blocks' Grams summed in float64.
-  float32           what a PyTorch user writes: K = X X^T by torch.mm in float32, no centring (the unbiased estimator
-                    does not need it in exact arithmetic), float32 sums.
+  float32           what a careful PyTorch user writes: the activations centred in place in a preallocated float32
+                    buffer (without centring, float32 Grams of un-centred late layers lose ~1e-2 of CKA), K = X X^T by
+                    torch.mm in float32, float32 row sums and traces, HSIC combined in float64.
 
 Usage:
   torch_minibatch_cka.py cka DIR BATCHES ARITHMETIC THREADS
@@ -91,7 +92,11 @@ class GridHsic:
         for i, a in enumerate(activations):
             k = stacked[i].view(n, n)
             if self.arithmetic == "float32":
-                x = a.reshape(n, -1)
+                x = self.buffers.get(("x32", n, a[0].numel()))
+                if x is None:
+                    x = self.buffers[("x32", n, a[0].numel())] = torch.empty(n, a[0].numel(), dtype=torch.float32)
+                x.copy_(a.reshape(n, -1))
+                x -= x.mean(dim=0)
                 torch.mm(x, x.T, out=k)
                 k.fill_diagonal_(0)
             else:
