@@ -7,6 +7,7 @@ using Msun.Analysis.Benchmarks;
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--backbones resnet18-small,resnet18-imagenet-w32] [--batches 30] [--threads 1,2] [--rounds 5]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training-breakdown [--batches 30]   (ms per phase of a step, ours and PyTorch)
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18] [--batches 10] [--threads 1,2] [--rounds 5] [--no-e2e]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- summarize benchmarks/results/X.jsonl   (the table of a raw log)
 // Common: [--python /usr/bin/python3] [--results DIR] [--glibc-defaults] (both sides without the allocator setting)
 string suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "linear-cka";
 string Option(string name, string fallback)
@@ -44,8 +45,11 @@ switch (suite)
     case "grid-cka-worker":
         return GridCkaBenchmark.Worker(Option("--mode", "cka"), Option("--dir", ""), Int(Option("--batches", "10")), Option("--model", "resnet18"),
             Int(Option("--size", "32")), Int(Option("--batch-size", "128")), Option("--precision", "float64"), Int(Option("--threads", "1")));
+    case "summarize":
+        Console.Write(Rounds.Summarize(args[1]));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, training, training-breakdown, grid-cka");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, training, training-breakdown, grid-cka, summarize LOG");
         return 2;
 }
 

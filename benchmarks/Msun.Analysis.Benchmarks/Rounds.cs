@@ -55,15 +55,55 @@ internal sealed class Rounds : IDisposable
             ["suite"] = suite, ["started_utc"] = DateTime.UtcNow.ToString("O"), ["host_cpus"] = System.Environment.ProcessorCount,
             ["cpu"] = CpuModel(), ["allocator"] = glibcDefaults ? "glibc defaults (both sides)" : "GLIBC_TUNABLES=" + AllocatorTunables + " (both sides)",
         });
-        _table.AppendLine(CultureInfo.InvariantCulture, $"# {suite}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        _table.AppendLine();
-        _table.AppendLine("Shared 2-core machine, measured under load (1-minute load average per row). ratio = peer time / our time (> 1: we are faster),");
-        _table.AppendLine("median of the per-round ratios [min–max]; s, CPU s and MB are medians over the rounds. MB = peak RSS of the timed part above the");
-        _table.AppendLine("RSS just before it (whole-process rows: the process's peak RSS). Raw log: " + Path.GetFileName(LogPath) + ".");
-        _table.AppendLine();
-        _table.AppendLine("| row | threads | ours s | peer s | ratio | ours CPU s | peer CPU s | ours MB | peer MB | load | agreement |");
-        _table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        _table.Append(Header(suite, DateTime.UtcNow, Path.GetFileName(LogPath)));
     }
+
+    /// <summary>The table's title, legend and column heads.</summary>
+    private static string Header(string suite, DateTime started, string log) =>
+        $"# {suite}, {started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC\n\n" +
+        "Shared 2-core machine, measured **under load** (1-minute load average before each run, range per row). Per round: wall ratio =\n" +
+        "peer wall time / our wall time, CPU ratio = peer CPU time / our CPU time (> 1: we are faster); each is the median of the per-round\n" +
+        "ratios [min–max]. s, CPU s and MB are medians over the rounds. MB = peak RSS of the timed part above the RSS just before it\n" +
+        "(whole-process rows: the process's peak RSS); peak = the process's whole peak RSS. Raw log: " + log + ".\n\n" +
+        "| row | threads | ours s | peer s | wall ratio | ours CPU s | peer CPU s | CPU ratio | ours MB | peer MB | ours peak | peer peak | load | agreement |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+
+    /// <summary>One table row from the rounds of one comparison: (ours, peer, load before ours, load before peer) per round.</summary>
+    private static string RowLine(string row, int threads, IReadOnlyList<(Measurement Ours, Measurement Peer, double LoadOurs, double LoadPeer)> rounds, string agreement)
+    {
+        var wall = rounds.Select(r => r.Peer.Seconds / r.Ours.Seconds).ToArray();
+        var cpu = rounds.Select(r => r.Peer.CpuSeconds / r.Ours.CpuSeconds).ToArray();
+        var loads = rounds.SelectMany(r => new[] { r.LoadOurs, r.LoadPeer }).ToArray();
+        return Invariant(
+            $"| {row} | {threads} | {Median(rounds.Select(r => r.Ours.Seconds)):F3} | {Median(rounds.Select(r => r.Peer.Seconds)):F3} | **{Median(wall):F2}** [{wall.Min():F2}–{wall.Max():F2}] | {Median(rounds.Select(r => r.Ours.CpuSeconds)):F2} | {Median(rounds.Select(r => r.Peer.CpuSeconds)):F2} | **{Median(cpu):F2}** [{cpu.Min():F2}–{cpu.Max():F2}] | {Median(rounds.Select(r => r.Ours.MemoryMb)):F0} | {Median(rounds.Select(r => r.Peer.MemoryMb)):F0} | {Median(rounds.Select(r => r.Ours.ProcessPeakMb)):F0} | {Median(rounds.Select(r => r.Peer.ProcessPeakMb)):F0} | {loads.Min():F1}–{loads.Max():F1} | {agreement} |");
+    }
+
+    /// <summary>Rebuilds the table of a raw log (<c>summarize LOG</c>): every number in a committed table can be re-derived from its log.</summary>
+    public static string Summarize(string logPath)
+    {
+        var entries = File.ReadLines(logPath).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        var first = entries[0];
+        var table = new StringBuilder(Header((string)first["suite"]!, DateTime.Parse((string)first["started_utc"]!, CultureInfo.InvariantCulture,
+            DateTimeStyles.RoundtripKind), Path.GetFileName(logPath)));
+        var keys = entries.Where(e => e["side"] is not null).Select(e => ((string)e["row"]!, (int)e["threads"]!)).Distinct().ToList();
+        foreach (var (row, threads) in keys)
+        {
+            var mine = entries.Where(e => (string?)e["row"] == row && (int?)e["threads"] == threads).ToList();
+            var sides = mine.Where(e => e["side"] is not null).ToList();
+            var rounds = sides.Where(e => (string)e["side"]! == "ours")
+                .Select(o => (o, p: sides.FirstOrDefault(e => (string)e["side"]! != "ours" && (int)e["round"]! == (int)o["round"]!)))
+                .Where(r => r.p is not null)
+                .Select(r => (FromLog(r.o), FromLog(r.p!), (double)r.o["load1_before"]!, (double)r.p!["load1_before"]!)).ToList();
+            string agreement = mine.LastOrDefault(e => e["agreement"] is not null)?["agreement"]?.GetValue<string>()
+                ?? ((string?)mine.LastOrDefault(e => e["summary"] is not null)?["summary"])?.TrimEnd(' ', '|').Split('|')[^1].Trim() ?? "";
+            if (rounds.Count > 0) table.AppendLine(RowLine(row, threads, rounds, agreement));
+        }
+        foreach (var note in entries.Where(e => e["note"] is not null)) table.Append("\n" + (string)note["note"]! + "\n");
+        return table.ToString();
+    }
+
+    private static Measurement FromLog(JsonObject e) => new((double)e["seconds"]!, (double)e["cpu_seconds"]!, (double)e["memory_mb"]!,
+        (double)e["process_peak_mb"]!, e["output"]!.AsObject());
 
     public string LogPath { get; }
 
@@ -90,19 +130,16 @@ internal sealed class Rounds : IDisposable
         var env = Environment(threads);
         Write(new JsonObject { ["row"] = row, ["threads"] = threads, ["environment"] = ToJson(env), ["whole_process"] = wholeProcess,
             ["ours"] = Describe(ours), ["peer"] = Describe(peer) });
-        var ratios = new List<double>();
-        var o = new List<Measurement>();
-        var p = new List<Measurement>();
-        var loads = new List<double>();
+        var done = new List<(Measurement Ours, Measurement Peer, double LoadOurs, double LoadPeer)>();
         string agreement = "";
         for (int round = 1; round <= rounds; round++)
         {
-            foreach (var (side, list) in new[] { (ours, o), (peer, p) })
+            var measured = new List<(Measurement M, double Load)>();
+            foreach (var side in new[] { ours, peer })
             {
                 double load = LoadAverage();
-                loads.Add(load);
                 var m = Launch(side, env, wholeProcess);
-                list.Add(m);
+                measured.Add((m, load));
                 Write(new JsonObject
                 {
                     ["row"] = row, ["threads"] = threads, ["round"] = round, ["side"] = side.Label, ["load1_before"] = load,
@@ -110,14 +147,16 @@ internal sealed class Rounds : IDisposable
                     ["memory_mb"] = m.MemoryMb, ["process_peak_mb"] = m.ProcessPeakMb, ["output"] = m.Output.DeepClone(),
                 });
             }
-            agreement = check(o[^1].Output, p[^1].Output);
-            ratios.Add(p[^1].Seconds / o[^1].Seconds);
-            Console.WriteLine(Invariant($"  {row}, {threads} thread(s), round {round}: ours {o[^1].Seconds:F3} s, peer {p[^1].Seconds:F3} s, ratio {ratios[^1]:F2}, load {loads[^2]:F1}/{loads[^1]:F1}, {agreement}"));
+            var r = (measured[0].M, measured[1].M, measured[0].Load, measured[1].Load);
+            agreement = check(r.Item1.Output, r.Item2.Output);
+            done.Add(r);
+            Write(new JsonObject { ["row"] = row, ["threads"] = threads, ["round"] = round, ["agreement"] = agreement });
+            Console.WriteLine(Invariant(
+                $"  {row}, {threads} thread(s), round {round}: ours {r.Item1.Seconds:F3} s ({r.Item1.CpuSeconds:F2} CPU s), peer {r.Item2.Seconds:F3} s ({r.Item2.CpuSeconds:F2} CPU s), load {r.Item3:F1}/{r.Item4:F1}, {agreement}"));
         }
-        string line = Invariant(
-            $"| {row} | {threads} | {Median(o.Select(m => m.Seconds)):F3} | {Median(p.Select(m => m.Seconds)):F3} | **{Median(ratios):F2}** [{ratios.Min():F2}–{ratios.Max():F2}] | {Median(o.Select(m => m.CpuSeconds)):F2} | {Median(p.Select(m => m.CpuSeconds)):F2} | {Median(o.Select(m => m.MemoryMb)):F0} | {Median(p.Select(m => m.MemoryMb)):F0} | {loads.Min():F1}–{loads.Max():F1} | {agreement} |");
+        string line = RowLine(row, threads, done, agreement);
         _table.AppendLine(line);
-        Write(new JsonObject { ["row"] = row, ["threads"] = threads, ["summary"] = line, ["ratios"] = new JsonArray([.. ratios.Select(r => (JsonNode)r)]) });
+        Write(new JsonObject { ["row"] = row, ["threads"] = threads, ["summary"] = line });
         File.WriteAllText(_tablePath, _table.ToString());
         Console.WriteLine(line);
     }
