@@ -65,8 +65,8 @@ internal sealed class Rounds : IDisposable
         "peer wall time / our wall time, CPU ratio = peer CPU time / our CPU time (> 1: we are faster); each is the median of the per-round\n" +
         "ratios [min–max]. s, CPU s and MB are medians over the rounds. MB = peak RSS of the timed part above the RSS just before it\n" +
         "(whole-process rows: the process's peak RSS); peak = the process's whole peak RSS. Raw log: " + log + ".\n\n" +
-        "| row | threads | ours s | peer s | wall ratio | ours CPU s | peer CPU s | CPU ratio | ours MB | peer MB | ours peak | peer peak | load | agreement |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "| row | threads | rounds | ours s | peer s | wall ratio | ours CPU s | peer CPU s | CPU ratio | ours MB | peer MB | ours peak | peer peak | load | agreement |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
     /// <summary>One table row from the rounds of one comparison: (ours, peer, load before ours, load before peer) per round.</summary>
     private static string RowLine(string row, int threads, IReadOnlyList<(Measurement Ours, Measurement Peer, double LoadOurs, double LoadPeer)> rounds, string agreement)
@@ -75,7 +75,7 @@ internal sealed class Rounds : IDisposable
         var cpu = rounds.Select(r => r.Peer.CpuSeconds / r.Ours.CpuSeconds).ToArray();
         var loads = rounds.SelectMany(r => new[] { r.LoadOurs, r.LoadPeer }).ToArray();
         return Invariant(
-            $"| {row} | {threads} | {Median(rounds.Select(r => r.Ours.Seconds)):F3} | {Median(rounds.Select(r => r.Peer.Seconds)):F3} | **{Median(wall):F2}** [{wall.Min():F2}–{wall.Max():F2}] | {Median(rounds.Select(r => r.Ours.CpuSeconds)):F2} | {Median(rounds.Select(r => r.Peer.CpuSeconds)):F2} | **{Median(cpu):F2}** [{cpu.Min():F2}–{cpu.Max():F2}] | {Median(rounds.Select(r => r.Ours.MemoryMb)):F0} | {Median(rounds.Select(r => r.Peer.MemoryMb)):F0} | {Median(rounds.Select(r => r.Ours.ProcessPeakMb)):F0} | {Median(rounds.Select(r => r.Peer.ProcessPeakMb)):F0} | {loads.Min():F1}–{loads.Max():F1} | {agreement} |");
+            $"| {row} | {threads} | {rounds.Count} | {Median(rounds.Select(r => r.Ours.Seconds)):F3} | {Median(rounds.Select(r => r.Peer.Seconds)):F3} | **{Median(wall):F2}** [{wall.Min():F2}–{wall.Max():F2}] | {Median(rounds.Select(r => r.Ours.CpuSeconds)):F2} | {Median(rounds.Select(r => r.Peer.CpuSeconds)):F2} | **{Median(cpu):F2}** [{cpu.Min():F2}–{cpu.Max():F2}] | {Median(rounds.Select(r => r.Ours.MemoryMb)):F0} | {Median(rounds.Select(r => r.Peer.MemoryMb)):F0} | {Median(rounds.Select(r => r.Ours.ProcessPeakMb)):F0} | {Median(rounds.Select(r => r.Peer.ProcessPeakMb)):F0} | {loads.Min():F1}–{loads.Max():F1} | {agreement} |");
     }
 
     /// <summary>Rebuilds the table of a raw log (<c>summarize LOG</c>): every number in a committed table can be re-derived from its log.</summary>
