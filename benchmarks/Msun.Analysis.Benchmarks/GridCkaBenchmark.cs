@@ -27,18 +27,18 @@ namespace Msun.Analysis.Benchmarks;
 /// its own process (so that each one's peak RSS is its own): per batch it reads that batch's 36 files
 /// (not timed) and adds them to its grid (timed); batch 0 is first run once through a throw-away grid on
 /// both sides as a warm-up. Ours is <see cref="MinibatchCka"/>; theirs is
-/// <c>peers/torch_minibatch_cka.py</c> (Grams by <c>torch.mm</c>, zeroed diagonal, unbiased HSIC of all
+/// <c>peers/torch_minibatch_cka.py</c> (zero-diagonal Grams in the arithmetic asked for, unbiased HSIC of all
 /// pairs in O(b²) each).</para>
 /// <para>(b) End to end: forward of both models + hooks + CKA, timed together, in each framework
 /// (PyTorch loads our weights from .npy, so the grids must agree too).</para>
-/// <para>Each case is run <c>repeats</c> times, ours and theirs interleaved; the best time of each is
-/// reported, and the largest peak RSS seen.</para>
+/// <para>Each case runs in alternating rounds (<see cref="Rounds"/>): median of the per-round ratios, the range, the raw log.</para>
 /// </remarks>
 internal static class GridCkaBenchmark
 {
     private const int SeedA = 1, SeedB = 2, ImageSeed = 42;
 
-    public static int Run(string model, int size, int batches, int batchSize, int repeats, string python, bool endToEnd, string? keep)
+    public static int Run(string model, int size, int batches, int batchSize, IReadOnlyList<int> threadCounts, int rounds, string python,
+        string results, bool glibcDefaults, bool endToEnd, string? keep)
     {
         string peer = Path.Combine(AppContext.BaseDirectory, "peers", "torch_minibatch_cka.py");
         string dir = keep ?? Directory.CreateTempSubdirectory("msun-gridbench-").FullName;
@@ -46,54 +46,67 @@ internal static class GridCkaBenchmark
         try
         {
             var layers = Dump(model, size, batches, batchSize, dir);
-            Console.WriteLine($"minibatch CKA, {layers.Count} × {layers.Count} layers of two random-weight {model} at {size}×{size} px, " +
-                $"{batches} batches of {batchSize}; best of {repeats}, interleaved; our BLAS: {Blas.Backend}; cores: {Environment.ProcessorCount}");
-            Console.WriteLine($"layers: {string.Join(", ", layers)}");
-            Console.WriteLine();
-            Console.WriteLine($"{"part",-10} {"ours",-16} {"torch",-8} {"ours s",8} {"torch s",8} {"torch/ours",10} {"cpu: ours",9} {"torch",7} {"ours MB",8} {"torch MB",9} {"max|Δ|",9}");
-
-            var cases = new List<(string Part, string Mode, string Ours, string Theirs)>
+            using var rows = new Rounds("grid-cka", results, glibcDefaults);
+            // (part, mode, ours, peer arithmetic, tolerance on max |Δ CKA| over the grid)
+            var cases = new List<(string Part, string Mode, string Ours, string Theirs, double Tolerance)>
             {
-                ("CKA", "cka", "float64", "float64"),
-                ("CKA", "cka", "float64", "float32"),
-                ("CKA", "cka", "float32-products", "float32"),
+                ("CKA", "cka", "float64", "float64", 1e-9),
+                ("CKA", "cka", "float32-products", "float32-products", 1e-5),
+                ("CKA", "cka", "float32-products", "float32", 1e-5),
             };
             if (endToEnd)
             {
-                cases.Add(("end-to-end", "e2e", "float64", "float64"));
-                cases.Add(("end-to-end", "e2e", "float32-products", "float32"));
+                cases.Add(("end to end", "e2e", "float64", "float64", 1e-6));
+                cases.Add(("end to end", "e2e", "float32-products", "float32", 1e-5));
             }
-            double[,]? reference = null;
-            var baselines = new List<(string Part, double Ours, double Theirs)>();
-            foreach (var c in cases)
-            {
-                WorkerResult? ours = null, theirs = null;
-                for (int r = 0; r < repeats; r++)
+            foreach (int threads in threadCounts)
+                foreach (var c in cases)
                 {
-                    ours = Best(ours, Ours(c.Mode, dir, batches, model, size, batchSize, c.Ours));
-                    theirs = Best(theirs, Theirs(python, peer, c.Mode, dir, batches, c.Theirs));
+                    string t = Invariant($"{threads}");
+                    rows.Row($"{c.Part} {model} {size}px {batches}×{batchSize}: ours {c.Ours} vs torch {c.Theirs}", threads, rounds,
+                        SideCommand.Self("ours", ["grid-cka-worker", "--mode", c.Mode, "--dir", dir, "--batches", Invariant($"{batches}"), "--model", model,
+                            "--size", Invariant($"{size}"), "--batch-size", Invariant($"{batchSize}"), "--precision", c.Ours, "--threads", t]),
+                        new SideCommand("pytorch", python, [peer, c.Mode, dir, Invariant($"{batches}"), c.Theirs, t]), wholeProcess: false,
+                        (o, p) => Agree(o, p, c.Tolerance));
                 }
-                reference ??= ours!.Grid;
-                if (!baselines.Any(b => b.Part == c.Part)) baselines.Add((c.Part, ours!.BaselineMb, theirs!.BaselineMb));
-                Console.WriteLine(FormattableString.Invariant(
-                    $"{c.Part,-10} {c.Ours,-16} {c.Theirs,-8} {ours!.Seconds,8:F3} {theirs!.Seconds,8:F3} {theirs.Seconds / ours.Seconds,10:F2} {ours.CpuSeconds,9:F2} {theirs.CpuSeconds,7:F2} {ours.PeakMb,8:F0} {theirs.PeakMb,9:F0} {MaxAbsDifference(ours.Grid, theirs.Grid),9:E1}"));
-                if (c.Mode == "e2e" || c.Ours != "float64")
-                    Console.WriteLine(FormattableString.Invariant(
-                        $"{"",-10} (this row's ours vs ours CKA-only float64 grid: max|Δ| {MaxAbsDifference(ours.Grid, reference),8:E1})"));
-            }
-            Console.WriteLine();
-            Console.WriteLine("s = wall seconds of the timed part, best run; cpu = CPU seconds (all threads) of the timed part, best run.");
-            Console.WriteLine("MB = peak RSS of the process (ours: .NET + OpenBLAS [+ libtorch end to end]; torch: Python + torch + NumPy); " +
-                "each process holds one batch of activations at a time.");
-            foreach (var (part, ours, theirs) in baselines)
-                Console.WriteLine(Invariant($"   RSS after warm-up, before the timed batches ({part}): ours {ours:F0} MB, torch {theirs:F0} MB"));
-            Console.WriteLine("torch: " + Describe(python));
+            rows.Note($"layers ({layers.Count}): {string.Join(", ", layers)}. Peer: Debian python3-torch {TorchVersion(python)} (float64/float32-products Grams " +
+                "through SciPy's DSYRK/SSYRK on the same OpenBLAS as ours; float32: torch.mm). Tolerances: float64 1e-9 (CKA only), 1e-6 (end to end: " +
+                "two libtorch builds' forward passes); float32 products on both sides 1e-5; against the peer's plain float32 Grams 2e-2, the peer's " +
+                "own float32 error (no centring, float32 sums over b² terms), not ours.");
             return 0;
         }
         finally
         {
             if (keep is null) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    private static string Agree(System.Text.Json.Nodes.JsonObject ours, System.Text.Json.Nodes.JsonObject peer, double tolerance)
+    {
+        var a = ours["grid"]!.AsArray();
+        var b = peer["grid"]!.AsArray();
+        double max = 0;
+        for (int i = 0; i < a.Count; i++)
+            for (int j = 0; j < a[i]!.AsArray().Count; j++)
+            {
+                double x = (double)a[i]![j]!, y = (double)b[i]![j]!;
+                double delta = Math.Abs(x - y);
+                if (double.IsNaN(delta)) throw new InvalidOperationException($"grid entry ({i}, {j}) is {x} against {y}");
+                max = Math.Max(max, delta);
+            }
+        if (!(max <= tolerance))
+            throw new InvalidOperationException(Invariant($"the two grids differ by up to {max:0.0e+0} (> {tolerance:0e+0})"));
+        return Invariant($"max|ΔCKA| {max:0.0e+0} ≤ {tolerance:0e+0}");
+    }
+
+    private static string TorchVersion(string python)
+    {
+        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true };
+        foreach (string a in new[] { "-c", "import torch; print(torch.__version__)" }) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        string s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return s;
     }
 
     /// <summary>The 18 representational layers of a ResNet-18: conv1, every BasicBlock convolution, fc.</summary>
@@ -192,8 +205,10 @@ internal static class GridCkaBenchmark
     // ---------------------------------------------------------------- workers (each in its own process)
 
     /// <summary>Our side, run as <c>grid-cka-worker</c> in a child process; prints one JSON line.</summary>
-    public static int Worker(string mode, string dir, int batches, string model, int size, int batchSize, string precision)
+    public static int Worker(string mode, string dir, int batches, string model, int size, int batchSize, string precision, int threads)
     {
+        torch.InitializeDeviceType(DeviceType.CPU);
+        torch.set_num_threads(threads);
         var mode64 = precision switch
         {
             "float64" => CkaPrecision.Float64,
@@ -209,8 +224,14 @@ internal static class GridCkaBenchmark
         CkaGrid result;
         if (mode == "cka")
         {
-            var (a0, b0) = LoadBatch(dir, 0, layers.Length);
-            NewGrid(layers).Add(a0, b0); // warm-up (JIT, BLAS threads), thrown away
+            void WarmUp()
+            {
+                var (a0, b0) = LoadBatch(dir, 0, layers.Length);
+                NewGrid(layers).Add(a0, b0); // warm-up (JIT, BLAS threads), thrown away
+            }
+            WarmUp();
+            GC.Collect();
+            File.WriteAllText("/proc/self/clear_refs", "5"); // peak RSS from here on
             baseline = Rss().Current;
             var grid = NewGrid(layers);
             for (int k = 0; k < batches; k++)
@@ -246,6 +267,8 @@ internal static class GridCkaBenchmark
                 grid.Add(captureA.Run(input).Matrices, captureB.Run(input).Matrices);
             }
             Step(NewGrid(layers), 0); // warm-up
+            GC.Collect();
+            File.WriteAllText("/proc/self/clear_refs", "5"); // peak RSS from here on
             baseline = Rss().Current;
             var grid = NewGrid(layers);
             self.Refresh();
@@ -265,8 +288,9 @@ internal static class GridCkaBenchmark
             values[i] = Enumerable.Range(0, layers.Length).Select(j => result.Values[i, j]).ToArray();
         Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["seconds"] = times.Sum(), ["cpu_seconds"] = cpu.TotalSeconds, ["per_batch"] = times, ["peak_rss_mb"] = Rss().Peak, ["baseline_rss_mb"] = baseline,
-            ["grid"] = values, ["blas"] = Blas.Backend.ToString(),
+            ["seconds"] = times.Sum(), ["cpu_seconds"] = cpu.TotalSeconds, ["per_batch"] = times, ["baseline_rss_mb"] = baseline,
+            ["peak_above_baseline_mb"] = Rss().Peak - baseline, ["grid"] = values, ["torch_threads"] = torch.get_num_threads(),
+            ["blas"] = LinearCkaBenchmark.Worker.Describe(),
         }));
         return 0;
     }
@@ -289,78 +313,6 @@ internal static class GridCkaBenchmark
         }
         return (current, peak);
         static double Kb(string line) => double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    // ---------------------------------------------------------------- coordinator
-
-    private sealed record WorkerResult(double Seconds, double CpuSeconds, double PeakMb, double BaselineMb, double[,] Grid);
-
-    private static WorkerResult Best(WorkerResult? best, WorkerResult next) =>
-        best is null ? next : (next.Seconds < best.Seconds ? next : best) with
-        {
-            PeakMb = Math.Max(best.PeakMb, next.PeakMb),
-            CpuSeconds = Math.Min(best.CpuSeconds, next.CpuSeconds),
-        };
-
-    private static WorkerResult Ours(string mode, string dir, int batches, string model, int size, int batchSize, string precision)
-    {
-        // The same executable in worker mode: `dotnet x.dll` runs through the host, an apphost runs directly.
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var args = new List<string>();
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(GridCkaBenchmark).Assembly.Location);
-        args.AddRange(["grid-cka-worker", "--mode", mode, "--dir", dir, "--batches", Invariant($"{batches}"), "--model", model,
-            "--size", Invariant($"{size}"), "--batch-size", Invariant($"{batchSize}"), "--precision", precision]);
-        return Parse(Launch(self, args, "our worker"));
-    }
-
-    private static WorkerResult Theirs(string python, string script, string mode, string dir, int batches, string dtype) =>
-        Parse(Launch(python, [script, mode, dir, Invariant($"{batches}"), dtype],
-            "the PyTorch peer (needs Debian's python3-torch and python3-numpy)"));
-
-    private static string Launch(string file, IEnumerable<string> args, string what)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{what} failed ({file} {string.Join(' ', info.ArgumentList)}):\n{error.Result}");
-        return output.Trim().Split('\n')[^1];
-    }
-
-    private static WorkerResult Parse(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        var rows = root.GetProperty("grid").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
-        var grid = new double[rows.Length, rows[0].Length];
-        for (int i = 0; i < rows.Length; i++)
-            for (int j = 0; j < rows[i].Length; j++) grid[i, j] = rows[i][j];
-        return new WorkerResult(root.GetProperty("seconds").GetDouble(), root.GetProperty("cpu_seconds").GetDouble(), root.GetProperty("peak_rss_mb").GetDouble(),
-            root.GetProperty("baseline_rss_mb").GetDouble(), grid);
-    }
-
-    private static double MaxAbsDifference(double[,] x, double[,] y)
-    {
-        double max = 0;
-        for (int i = 0; i < x.GetLength(0); i++)
-            for (int j = 0; j < x.GetLength(1); j++)
-                max = Math.Max(max, Math.Abs(x[i, j] - y[i, j]));
-        return max;
-    }
-
-    private static string Describe(string python)
-    {
-        try
-        {
-            return Launch(python, ["-c", "import torch; print(torch.__version__, '|', [f.strip() for f in torch.__config__.show().replace(',', '\\n').splitlines() if 'BLAS_INFO' in f], '| the peer sets torch.set_num_threads(2)')"], "python");
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
     }
 
     private static string Invariant(FormattableString s) => FormattableString.Invariant(s);

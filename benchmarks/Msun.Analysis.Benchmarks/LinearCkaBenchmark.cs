@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Core.LinearAlgebra;
 using Msun.Analysis.Core.Numpy;
@@ -8,17 +7,31 @@ using Msun.Analysis.Core.Numpy;
 namespace Msun.Analysis.Benchmarks;
 
 /// <summary>
-/// Linear CKA (feature form) on the same arrays here and in NumPy + OpenBLAS, in one run; prints the
-/// best of a few repeats for each and the ratio (NumPy time / our time: above 1 means we are faster).
+/// Linear CKA (biased, feature form) against NumPy + SciPy's BLAS wrappers on the same .npy files, in alternating
+/// rounds (<see cref="Rounds"/>). Two kinds of row:
+/// <list type="bullet">
+/// <item>kernel: each side loads the files (untimed), warms up on the first 4 096 rows, then times one CKA;</item>
+/// <item>whole process: <c>msun cka X Y --json</c> against <c>numpy_linear_cka.py X Y</c>, timed from outside
+/// (start-up, loading, checking and all) — what a user waits for.</item>
+/// </list>
+/// float64 files: ours float64 against NumPy float64; float32 files: ours <c>float32-products</c> against the peer's
+/// float32 chunk products summed in float64 (the same arithmetic). Agreement: |Δ CKA| ≤ 1e-9 (float64), ≤ 1e-5 (float32).
 /// </summary>
 internal static class LinearCkaBenchmark
 {
-    public static int Run(string sizes, int repeats, string python)
+    private const double Float64Tolerance = 1e-9, Float32Tolerance = 1e-5;
+
+    public static int Run(string sizes, IReadOnlyList<int> threadCounts, int rounds, string python, string results, bool glibcDefaults, bool kernelOnly)
     {
         string peer = Path.Combine(AppContext.BaseDirectory, "peers", "numpy_linear_cka.py");
-        Console.WriteLine($"linear CKA, feature form; best of {repeats}; our BLAS: {Blas.Backend}; threads: {Environment.ProcessorCount}");
-        Console.WriteLine($"{"n",6} {"d",5} {"input",6} {"ours: precision",-22} {"ours s",8} {"numpy s",8} {"numpy/ours",10} {"|Δcka|",9}");
-        string dir = Directory.CreateTempSubdirectory("msun-bench-").FullName;
+        string msun = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "Msun.Analysis.Cli", "release", "msun.dll"));
+        if (!kernelOnly && !File.Exists(msun))
+        {
+            Console.Error.WriteLine($"the whole-process rows run {msun}: build it first (dotnet build -c Release src/Msun.Analysis.Cli), or pass --kernel-only");
+            return 2;
+        }
+        string dir = Directory.CreateTempSubdirectory("msun-linear-bench-").FullName;
+        using var rows = new Rounds("linear-cka", results, glibcDefaults);
         try
         {
             foreach (string size in sizes.Split(','))
@@ -26,83 +39,95 @@ internal static class LinearCkaBenchmark
                 string[] parts = size.Split('x');
                 int n = int.Parse(parts[0], CultureInfo.InvariantCulture), d = int.Parse(parts[1], CultureInfo.InvariantCulture);
                 var (x64, y64) = Data(n, d);
-                float[] x32 = Array.ConvertAll(x64, v => (float)v), y32 = Array.ConvertAll(y64, v => (float)v);
-                Npy.Write(Path.Combine(dir, "x64.npy"), new NpyArray([n, d], x64));
-                Npy.Write(Path.Combine(dir, "y64.npy"), new NpyArray([n, d], y64));
-                Npy.Write(Path.Combine(dir, "x32.npy"), new NpyArray([n, d], x32));
-                Npy.Write(Path.Combine(dir, "y32.npy"), new NpyArray([n, d], y32));
-                var fx64 = FeatureMatrix.FromRowMajor("x", x64, n, d);
-                var fy64 = FeatureMatrix.FromRowMajor("y", y64, n, d);
-                var fx32 = FeatureMatrix.FromRowMajor("x", x32, n, d);
-                var fy32 = FeatureMatrix.FromRowMajor("y", y32, n, d);
-                string nx64 = Path.Combine(dir, "x64.npy"), ny64 = Path.Combine(dir, "y64.npy");
-                string nx32 = Path.Combine(dir, "x32.npy"), ny32 = Path.Combine(dir, "y32.npy");
-                // Interleaved, best of each: a busy moment of the machine costs both sides alike.
-                var cases = new (string Input, string Precision, Func<(double, double)> Ours, Func<(double, double, double)> Numpy, string Against)[]
+                string Write(string name, Array data)
                 {
-                    ("f8", "float64", () => Time(fx64, fy64, CkaPrecision.Float64), () => Peer(python, peer, nx64, ny64), "numpy f8"),
-                    ("f4", "float32 products", () => Time(fx32, fy32, CkaPrecision.Float32Products), () => Peer(python, peer, nx32, ny32), "numpy f4"),
-                    ("f4", "float64 (default)", () => Time(fx32, fy32, CkaPrecision.Float64), () => Peer(python, peer, nx32, ny32), "numpy f4, lower precision"),
-                };
-                foreach (var c in cases)
+                    string path = Path.Combine(dir, $"{name}-{n}x{d}.npy");
+                    Npy.Write(path, data is double[] f8 ? new NpyArray([n, d], f8) : new NpyArray([n, d], (float[])data));
+                    return path;
+                }
+                string fx64 = Write("x64", x64), fy64 = Write("y64", y64);
+                string fx32 = Write("x32", Array.ConvertAll(x64, v => (float)v)), fy32 = Write("y32", Array.ConvertAll(y64, v => (float)v));
+                foreach (int threads in threadCounts)
                 {
-                    (double Seconds, double Value) ours = (double.MaxValue, double.NaN);
-                    (double Seconds, double Value, double PeakMb) numpy = (double.MaxValue, double.NaN, 0);
-                    for (int r = 0; r < repeats; r++)
+                    foreach (var (label, x, y, precision, tolerance) in new[]
                     {
-                        var o = c.Ours();
-                        if (o.Item1 < ours.Seconds) ours = o;
-                        var p = c.Numpy();
-                        if (p.Item1 < numpy.Seconds) numpy = p;
+                        ("float64", fx64, fy64, "float64", Float64Tolerance),
+                        ("float32 products", fx32, fy32, "float32-products", Float32Tolerance),
+                    })
+                    {
+                        rows.Row($"kernel n={n} d={d} {label}", threads, rounds,
+                            SideCommand.Self("ours", ["linear-cka-worker", x, y, precision]),
+                            new SideCommand("numpy", python, [peer, x, y, "--warm-up"]), wholeProcess: false, Agree(tolerance));
+                        if (!kernelOnly)
+                            rows.Row($"whole process n={n} d={d} {label}", threads, rounds,
+                                new SideCommand("ours", "dotnet", [msun, "cka", x, y, "--json", "--precision", precision]),
+                                new SideCommand("numpy", python, [peer, x, y]), wholeProcess: true, Agree(tolerance));
                     }
-                    Row(n, d, c.Input, c.Precision, ours, numpy, c.Against);
                 }
             }
+            rows.Note("ours: " + Worker.Describe() + "; peer: " + PeerDescription(python));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
-        Console.WriteLine($"peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MB");
         return 0;
     }
 
-    private static void Row(int n, int d, string input, string precision, (double Seconds, double Value) ours, (double Seconds, double Value, double PeakMb) numpy, string against)
+    private static Func<JsonObject, JsonObject, string> Agree(double tolerance) => (ours, peer) =>
     {
-        Console.WriteLine(FormattableString.Invariant(
-            $"{n,6} {d,5} {input,6} {precision,-22} {ours.Seconds,8:F3} {numpy.Seconds,8:F3} {numpy.Seconds / ours.Seconds,10:F2} {Math.Abs(ours.Value - numpy.Value),9:E1}  vs {against} (numpy peak RSS {numpy.PeakMb:F0} MB)"));
+        double a = (double)ours["cka"]!, b = (double)peer["cka"]!, delta = Math.Abs(a - b);
+        if (!(delta <= tolerance))
+            throw new InvalidOperationException(FormattableString.Invariant($"the two sides disagree: CKA {a} against {b} (|Δ| {delta:0.0e+0} > {tolerance:0e+0})"));
+        return FormattableString.Invariant($"|ΔCKA| {delta:0.0e+0} ≤ {tolerance:0e+0}");
+    };
+
+    private static string PeerDescription(string python)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(python) { RedirectStandardOutput = true };
+        foreach (string a in new[] { "-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)" }) info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        string s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return s + " (Debian python3-numpy/python3-scipy), BLAS and threads per round in the raw log";
     }
 
-    private static (double Seconds, double Value) Time(FeatureMatrix x, FeatureMatrix y, CkaPrecision precision)
+    /// <summary>Our side of a kernel row, in its own process: prints one JSON line like the peer's.</summary>
+    public static class Worker
     {
-        var watch = Stopwatch.StartNew();
-        double value = Cka.Compute(x, y, new CkaOptions(Form: CkaForm.Feature, Precision: precision)).Value;
-        return (watch.Elapsed.TotalSeconds, value);
+        public static int Run(string x, string y, string precision)
+        {
+            var p = precision switch
+            {
+                "float64" => CkaPrecision.Float64,
+                "float32-products" => CkaPrecision.Float32Products,
+                _ => throw new ArgumentException($"precision must be float64 or float32-products, not '{precision}'"),
+            };
+            var fx = FeatureMatrix.FromNpy(Npy.Read(x), "x");
+            var fy = FeatureMatrix.FromNpy(Npy.Read(y), "y");
+            var options = new CkaOptions(Form: CkaForm.Feature, Precision: p);
+            int warm = Math.Min(fx.Rows, 4096);
+            _ = Cka.Compute(fx.SliceRows(0, warm), fy.SliceRows(0, warm), options); // JIT and BLAS warm-up, as the peer's --warm-up
+            GC.Collect();
+            var timed = TimedSection.Start();
+            double value = Cka.Compute(fx, fy, options).Value;
+            var output = timed.Stop();
+            output["cka"] = value;
+            output["blas"] = Describe();
+            Console.WriteLine(output.ToJsonString());
+            return 0;
+        }
+
+        public static string Describe() => $"{Blas.Backend}, OpenBLAS threads {Blas.OpenBlasThreads?.ToString(CultureInfo.InvariantCulture) ?? "n/a"}";
     }
 
-    private static (double Seconds, double Value, double PeakMb) Peer(string python, string script, string x, string y, int repeats = 1)
-    {
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { script, x, y, repeats.ToString(CultureInfo.InvariantCulture) }) info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"the NumPy peer failed ({python} {script}): {error}\nInstall it with: sudo apt-get install python3-numpy libopenblas0-pthread");
-        using var json = JsonDocument.Parse(output);
-        var root = json.RootElement;
-        return (root.GetProperty("seconds_best").GetDouble(), root.GetProperty("cka").GetDouble(), root.GetProperty("peak_rss_mb").GetDouble());
-    }
-
-    /// <summary>x Gaussian; y = x·A/√d + noise, so CKA is far from 0 and 1.</summary>
+    /// <summary>x Gaussian; y = x with its columns mixed in blocks of 8, plus noise: CKA far from 0 and 1.</summary>
     private static (double[] X, double[] Y) Data(int n, int d)
     {
         var random = new Random(42);
         double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         var x = new double[(long)n * d];
         for (long i = 0; i < x.LongLength; i++) x[i] = Gaussian();
-        // y = x with its columns mixed in blocks of 8 plus noise: cheap to make, clearly dependent.
         var y = new double[(long)n * d];
         for (int r = 0; r < n; r++)
             for (int c = 0; c < d; c++)

@@ -1,10 +1,14 @@
+using System.Globalization;
 using Msun.Analysis.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- [linear-cka] [--sizes 10000x2048,5000x4096] [--repeats 3]
-// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--batches 60] [--warmup 5] [--batch-size 128] [--threads N] [--rounds 3] [--glibc-defaults] [--peer-tuned]
+// Every comparison runs ours and the peer in alternating rounds under the same pinned environment (see Rounds.cs,
+// benchmarks/README.md) and writes its table and raw log to benchmarks/results/ (or --results DIR).
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- linear-cka [--sizes 10000x2048] [--threads 1,2] [--rounds 5] [--kernel-only]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--backbones resnet18-small,resnet18-imagenet-w32] [--batches 30] [--threads 1,2] [--rounds 5]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training-breakdown [--batches 30]   (ms per phase of a step, ours and PyTorch)
-// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18|resnet18-small] [--size 32]
-//     [--batches 10] [--batch-size 128] [--repeats 3] [--no-e2e] [--keep DIR]   (see GridCkaBenchmark.cs, benchmarks/GRID-CKA.md)
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18] [--batches 10] [--threads 1,2] [--rounds 5] [--no-e2e]
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- summarize benchmarks/results/X.jsonl   (the table of a raw log)
+// Common: [--python /usr/bin/python3] [--results DIR] [--glibc-defaults] (both sides without the allocator setting)
 string suite = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "linear-cka";
 string Option(string name, string fallback)
 {
@@ -12,38 +16,48 @@ string Option(string name, string fallback)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
-static int Int(string s) => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+int[] Threads() => Option("--threads", "1,2").Split(',').Select(Int).ToArray();
+string python = Option("--python", "/usr/bin/python3");
+string results = Option("--results", ResultsDirectory());
+bool glibcDefaults = args.Contains("--glibc-defaults");
 
 switch (suite)
 {
     case "linear-cka":
-        return LinearCkaBenchmark.Run(
-            Option("--sizes", "10000x2048,5000x4096"),
-            int.Parse(Option("--repeats", "3"), System.Globalization.CultureInfo.InvariantCulture),
-            Option("--python", "/usr/bin/python3"));
+        return LinearCkaBenchmark.Run(Option("--sizes", "10000x2048"), Threads(), Int(Option("--rounds", "5")), python, results, glibcDefaults,
+            args.Contains("--kernel-only"));
+    case "linear-cka-worker":
+        return LinearCkaBenchmark.Worker.Run(args[1], args[2], args[3]);
     case "training":
-        return TrainingBenchmark.Run(
-            int.Parse(Option("--batches", "60"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--warmup", "5"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--batch-size", "128"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--threads", "0"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--rounds", "3"), System.Globalization.CultureInfo.InvariantCulture),
-            Option("--python", "/usr/bin/python3"), args.Contains("--glibc-defaults"), args.Contains("--peer-tuned"));
+        return TrainingBenchmark.Run(Option("--backbones", "resnet18-small,resnet18-imagenet-w32").Split(','), Int(Option("--batches", "30")),
+            Int(Option("--warmup", "3")), Int(Option("--batch-size", "128")), Threads(), Int(Option("--rounds", "5")), python, results, glibcDefaults);
+    case "training-worker":
+        return TrainingBenchmark.Worker(Option("--backbone", "resnet18-small"), Option("--dir", ""), Int(Option("--batches", "30")),
+            Int(Option("--warmup", "3")), Int(Option("--batch-size", "128")), Int(Option("--threads", "1")));
     case "training-breakdown":
-        return TrainingBreakdown.Run(
-            int.Parse(Option("--batches", "30"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--warmup", "5"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--batch-size", "128"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Option("--threads", "0"), System.Globalization.CultureInfo.InvariantCulture),
-            Option("--python", "/usr/bin/python3"));
+        return TrainingBreakdown.Run(Int(Option("--batches", "30")), Int(Option("--warmup", "5")), Int(Option("--batch-size", "128")),
+            Int(Option("--threads", "0")));
     case "grid-cka":
         return GridCkaBenchmark.Run(Option("--model", "resnet18"), Int(Option("--size", "32")), Int(Option("--batches", "10")),
-            Int(Option("--batch-size", "128")), Int(Option("--repeats", "3")), Option("--python", "/usr/bin/python3"),
+            Int(Option("--batch-size", "128")), Threads(), Int(Option("--rounds", "5")), python, results, glibcDefaults,
             !args.Contains("--no-e2e"), args.Contains("--keep") ? Option("--keep", "") : null);
     case "grid-cka-worker":
         return GridCkaBenchmark.Worker(Option("--mode", "cka"), Option("--dir", ""), Int(Option("--batches", "10")), Option("--model", "resnet18"),
-            Int(Option("--size", "32")), Int(Option("--batch-size", "128")), Option("--precision", "float64"));
+            Int(Option("--size", "32")), Int(Option("--batch-size", "128")), Option("--precision", "float64"), Int(Option("--threads", "1")));
+    case "summarize":
+        Console.Write(Rounds.Summarize(args[1]));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, training, training-breakdown, grid-cka");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; known: linear-cka, training, training-breakdown, grid-cka, summarize LOG");
         return 2;
+}
+
+// benchmarks/results of the checkout this runs from (found upwards from the working directory), else ./benchmark-results.
+static string ResultsDirectory()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Msun.Analysis.sln")))
+            return Path.Combine(dir.FullName, "benchmarks", "results");
+    return Path.Combine(Directory.GetCurrentDirectory(), "benchmark-results");
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
+using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Torch;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
@@ -9,122 +11,167 @@ using TorchSharp;
 namespace Msun.Analysis.Benchmarks;
 
 /// <summary>
-/// Training speed of <c>resnet18-small</c> on Fashion-MNIST (batch 128, Vanilla) through our <see cref="Trainer"/>,
-/// and the identical network and loop in PyTorch on the same CPU in the same run. Prints images/s of both, the
-/// ratio (ours / PyTorch; the target is ≥ 0.9), the epoch time extrapolated to 60 000 images and peak memory.
-/// Only the optimiser steps after the warm-up batches are timed (no evaluation, no checkpoint); rounds alternate
-/// the two so that load from other processes hits both, and the best round of each is reported.
+/// Training speed and memory: our <see cref="Trainer"/> (Vanilla, batch 128, SGD momentum 0.9, weight decay 5e-4,
+/// gradient clipping at 1, cosine learning rate over one epoch) against the same network and loop in PyTorch
+/// (<c>peers/pytorch_training.py</c>), in alternating rounds (<see cref="Rounds"/>), each side in its own process.
 /// </summary>
+/// <remarks>
+/// Both sides train the same numbers: a preparation run of ours writes its initial weights, the order of its training
+/// images and its learning rate per step to a folder, and the peer loads them. Every round then checks the loss of the
+/// first step (same weights, same batch: |Δ| ≤ 1e-4 relative) and of the last step (after all the steps: ≤ 5e-2 relative,
+/// float32 training in two libtorch builds drifts apart slowly). Timed: the steps after the warm-up batches.
+/// Memory: peak RSS of the whole process, and its peak above the RSS once the runtime (.NET + TorchSharp, or
+/// Python + torch) is loaded and before the data is read.
+/// </remarks>
 internal static class TrainingBenchmark
 {
-    private const string Backbone = "resnet18-small";
+    private const double FirstLossTolerance = 1e-4, LastLossTolerance = 5e-2;
 
-    /// <summary>glibc tunables equal to <see cref="NativeAllocator.KeepFreedMemory"/>, for a peer run with the same allocator settings.</summary>
-    private const string PeerTunables = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483647";
-
-    public static int Run(int batches, int warmup, int batchSize, int threads, int rounds, string python, bool glibcDefaults, bool peerTuned)
+    public static int Run(IReadOnlyList<string> backbones, int batches, int warmup, int batchSize, IReadOnlyList<int> threadCounts, int rounds,
+        string python, string results, bool glibcDefaults)
     {
-        // Ours runs as `msun train` does (the CLI keeps freed memory on the heap); --glibc-defaults measures without.
-        var kept = !glibcDefaults && NativeAllocator.KeepFreedMemory();
+        string peer = Path.Combine(AppContext.BaseDirectory, "peers", "pytorch_training.py");
+        using var rows = new Rounds("training", results, glibcDefaults);
+        foreach (string backbone in backbones)
+        {
+            string dir = Directory.CreateTempSubdirectory("msun-train-bench-").FullName;
+            try
+            {
+                foreach (int threads in threadCounts)
+                {
+                    var common = new[] { "--backbone", backbone, "--dir", dir, "--batches", Inv(batches), "--warmup", Inv(warmup),
+                        "--batch-size", Inv(batchSize), "--threads", Inv(threads) };
+                    var ours = SideCommand.Self("ours", ["training-worker", .. common, .. glibcDefaults ? new[] { "--glibc-defaults" } : []]);
+                    if (!File.Exists(Path.Combine(dir, "order.npy")))
+                        Prepare(ours, rows.Environment(threads));
+                    rows.Row($"training {backbone}, batch {batchSize}, {batches} steps", threads, rounds, ours,
+                        new SideCommand("pytorch", python, [peer, dir, Inv(batchSize), Inv(warmup), Inv(batches), Inv(threads)]),
+                        wholeProcess: false, Agree);
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        rows.Note("ours: TorchSharp " + typeof(torch).Assembly.GetName().Version + " on libtorch 2.10 (NuGet libtorch-cpu); peer: Debian's python3-torch " +
+            "1.13 with its own oneDNN build, the only PyTorch installable on this machine (not PyPI). Different libtorch builds: the ratio " +
+            "compares the two stacks as a user gets them, not the same kernels. s = wall time of the timed steps; MB = peak RSS above the " +
+            "process's RSS after its runtime was loaded (see the raw log for each process's total peak RSS).");
+        return 0;
+    }
+
+    private static void Prepare(SideCommand ours, IReadOnlyDictionary<string, string> env)
+    {
+        var info = new ProcessStartInfo(ours.File) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in ours.Arguments.Append("--export")) info.ArgumentList.Add(a);
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        using var p = Process.Start(info)!;
+        var error = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"the preparation run failed:\n{error.Result}");
+    }
+
+    private static string Agree(JsonObject ours, JsonObject peer)
+    {
+        if ((long)ours["parameters"]! != (long)peer["parameters"]!)
+            throw new InvalidOperationException($"the networks differ: {ours["parameters"]} against {peer["parameters"]} parameters");
+        var o = ours["losses"]!.AsArray().Select(v => (double)v!).ToArray();
+        var p = peer["losses"]!.AsArray().Select(v => (double)v!).ToArray();
+        if (o.Length != p.Length) throw new InvalidOperationException($"{o.Length} steps against {p.Length}");
+        double first = Math.Abs(o[0] - p[0]) / Math.Abs(o[0]), last = Math.Abs(o[^1] - p[^1]) / Math.Abs(o[^1]);
+        if (!(first <= FirstLossTolerance) || !(last <= LastLossTolerance))
+            throw new InvalidOperationException(FormattableString.Invariant(
+                $"the two sides did not train the same numbers: loss at step 1 {o[0]} against {p[0]}, at step {o.Length} {o[^1]} against {p[^1]}"));
+        return FormattableString.Invariant($"loss step 1 rel. Δ {first:0e+0}, step {o.Length} {last:0e+0}");
+    }
+
+    /// <summary>
+    /// Our side in its own process. With <c>--export</c> also writes the initial weights, the training order and the
+    /// learning rates to <paramref name="dir"/> for the peer.
+    /// </summary>
+    public static int Worker(string backbone, string dir, int batches, int warmup, int batchSize, int threads)
+    {
+        string[] args = Environment.GetCommandLineArgs();
+        if (!args.Contains("--glibc-defaults")) NativeAllocator.KeepFreedMemory(); // as msun train does
         torch.InitializeDeviceType(DeviceType.CPU);
-        if (threads > 0)
-            torch.set_num_threads(threads);
-        threads = torch.get_num_threads();
+        torch.set_num_threads(threads);
+        using (torch.ones(1)) { } // load libtorch before the baseline
+        double runtimeMb = TimedSection.Status("VmRSS");
+        var spec = BackboneRegistry.Get(backbone);
         var manifest = DatasetManifestLoader.LoadBuiltIn("fashion-mnist");
         var root = DatasetLoader.ResolveRoot(manifest, null);
         var train = DatasetLoader.Load(manifest, "train", root);
         var test = DatasetLoader.Load(manifest, "test", root);
-        Console.WriteLine($"training speed: {Backbone}, Fashion-MNIST 28 px, batch {batchSize}, {warmup} warm-up + {batches} timed batches, " +
-                          $"torch threads {threads}, {Environment.ProcessorCount} logical CPUs");
-        Console.WriteLine($"allocator: ours {(kept ? "keeps freed memory on the heap (as msun does)" : "glibc defaults")}; " +
-                          $"PyTorch {(peerTuned ? "GLIBC_TUNABLES=" + PeerTunables : "glibc defaults")}");
-
-        // Rounds alternate ours and PyTorch so that a load change on a shared machine hits both; best of each is kept.
-        (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters) ours = default;
-        (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters, string Version) peer = default;
-        for (var round = 1; round <= rounds; round++)
-        {
-            var o = Ours(train, test, batches, warmup, batchSize);
-            var p = PyTorch(python, root, batchSize, warmup, batches, threads, peerTuned);
-            Console.WriteLine(FormattableString.Invariant(
-                $"round {round}: ours {o.ImagesPerSecond:F1} images/s (median batch: {o.MedianImagesPerSecond:F1}), PyTorch {p.ImagesPerSecond:F1} (median batch: {p.MedianImagesPerSecond:F1}), ratio {o.ImagesPerSecond / p.ImagesPerSecond:F3} (median {o.MedianImagesPerSecond / p.MedianImagesPerSecond:F3})"));
-            if (o.ImagesPerSecond > ours.ImagesPerSecond)
-                ours = o with { MedianImagesPerSecond = Math.Max(o.MedianImagesPerSecond, ours.MedianImagesPerSecond) };
-            else
-                ours.MedianImagesPerSecond = Math.Max(o.MedianImagesPerSecond, ours.MedianImagesPerSecond);
-            if (p.ImagesPerSecond > peer.ImagesPerSecond)
-                peer = p with { MedianImagesPerSecond = Math.Max(p.MedianImagesPerSecond, peer.MedianImagesPerSecond) };
-            else
-                peer.MedianImagesPerSecond = Math.Max(p.MedianImagesPerSecond, peer.MedianImagesPerSecond);
-        }
-
-        Console.WriteLine($"best of {rounds} round(s):");
-
-        static string Epoch(double ips) => FormattableString.Invariant($"{60000 / ips,7:F1} s");
-        Console.WriteLine($"{"",-22} {"images/s",9} {"median",9} {"epoch(60k)",10} {"peak MB",8} {"params",8}");
-        Console.WriteLine(FormattableString.Invariant(
-            $"{"ours (TorchSharp)",-22} {ours.ImagesPerSecond,9:F1} {ours.MedianImagesPerSecond,9:F1} {Epoch(ours.ImagesPerSecond),10} {ours.PeakMb,8:F0} {ours.Parameters,8}"));
-        Console.WriteLine(FormattableString.Invariant(
-            $"{"PyTorch " + peer.Version,-22} {peer.ImagesPerSecond,9:F1} {peer.MedianImagesPerSecond,9:F1} {Epoch(peer.ImagesPerSecond),10} {peer.PeakMb,8:F0} {peer.Parameters,8}"));
-        Console.WriteLine(FormattableString.Invariant(
-            $"ratio ours / PyTorch: {ours.ImagesPerSecond / peer.ImagesPerSecond:F3} over all timed batches, {ours.MedianImagesPerSecond / peer.MedianImagesPerSecond:F3} by median batch (target >= 0.9)"));
-        Console.WriteLine("median: batch size / median batch time, robust to bursts of load from other processes; epoch(60k) uses images/s.");
-        Console.WriteLine("peak memory: ours = Process.PeakWorkingSet64 (includes both Fashion-MNIST splits, 55 MB); PyTorch = its VmHWM (its ru_maxrss would include this parent's peak, which Linux carries across fork+exec).");
-        if (ours.Parameters != peer.Parameters)
-        {
-            Console.Error.WriteLine($"the two networks differ: {ours.Parameters} vs {peer.Parameters} parameters");
-            return 1;
-        }
-
-        return 0;
-    }
-
-    private static (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters) Ours(
-        ImageDataset train, ImageDataset test, int batches, int warmup, int batchSize)
-    {
-        var dir = Directory.CreateTempSubdirectory("msun-train-bench-").FullName;
+        int steps = warmup + batches;
+        string output = Directory.CreateTempSubdirectory("msun-train-bench-run-").FullName;
         try
         {
-            var options = new TrainingOptions(Backbone, TrainingMethod.Vanilla, 28, epochs: 1, batchSize: batchSize,
-                learningRate: 0.1, warmupEpochs: 0, trainSubset: batchSize * (warmup + batches), testSubset: 256);
-            using var trainer = new Trainer(options, train, test, dir);
-            var stamps = new List<TimeSpan>();
+            var options = new TrainingOptions(spec.Name, TrainingMethod.Vanilla, spec.NativeInputSize, epochs: 1, batchSize: batchSize,
+                learningRate: 0.1, warmupEpochs: 0, trainSubset: batchSize * steps, testSubset: 256);
+            using var trainer = new Trainer(options, train, test, output);
+            if (args.Contains("--export")) Export(trainer, dir, root, spec, options, train.Height);
+            var losses = new List<double>();
+            var rates = new List<double>();
+            var self = Process.GetCurrentProcess();
+            TimeSpan wall0 = default, wall1 = default, cpu0 = default, cpu1 = default;
             trainer.Run(batchProgress: new Sync<BatchProgress>(p =>
             {
-                if (p.Batch >= warmup)
-                    stamps.Add(p.EpochElapsed);
-            }));
-            var parameters = trainer.Model.parameters().Sum(p => p.numel());
-            var ips = batches * batchSize / (stamps[^1] - stamps[0]).TotalSeconds;
-            var median = stamps.Zip(stamps.Skip(1), (a, b) => (b - a).TotalSeconds).Order().ElementAt(batches / 2);
-            return (ips, batchSize / median, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, parameters);
+                losses.Add(p.Loss);
+                rates.Add(p.LearningRate);
+                if (p.Batch == warmup || p.Batch == steps)
+                {
+                    self.Refresh();
+                    if (p.Batch == warmup) (wall0, cpu0) = (p.EpochElapsed, self.TotalProcessorTime);
+                    else (wall1, cpu1) = (p.EpochElapsed, self.TotalProcessorTime);
+                }
+            }), stopAfterEpoch: 1);
+            if (args.Contains("--export"))
+                Npy.Write(Path.Combine(dir, "learning_rates.npy"), new NpyArray([rates.Count], rates.ToArray()));
+            double seconds = (wall1 - wall0).TotalSeconds;
+            var json = new JsonObject
+            {
+                ["seconds"] = seconds, ["cpu_seconds"] = (cpu1 - cpu0).TotalSeconds, ["images_per_second"] = batches * batchSize / seconds,
+                ["baseline_rss_mb"] = runtimeMb, ["peak_above_baseline_mb"] = TimedSection.Status("VmHWM") - runtimeMb,
+                ["peak_rss_mb"] = TimedSection.Status("VmHWM"), ["parameters"] = trainer.Model.parameters().Sum(p => p.numel()),
+                ["losses"] = new JsonArray([.. losses.Select(l => (JsonNode)l)]), ["torch_threads"] = torch.get_num_threads(),
+            };
+            Console.WriteLine(json.ToJsonString());
+            return 0;
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            Directory.Delete(output, recursive: true);
         }
     }
 
-    private static (double ImagesPerSecond, double MedianImagesPerSecond, double PeakMb, long Parameters, string Version) PyTorch(
-        string python, string root, int batchSize, int warmup, int batches, int threads, bool tuned)
+    /// <summary>What the peer needs to train the same numbers: initial weights, training order, data folder and network.</summary>
+    private static void Export(Trainer trainer, string dir, string root, BackboneSpec spec, TrainingOptions options, int imageSize)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "peers", "pytorch_training.py");
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (tuned)
-            info.Environment["GLIBC_TUNABLES"] = PeerTunables;
-        foreach (var a in new[] { script, root, Inv(batchSize), Inv(warmup), Inv(batches), Inv(threads) })
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException(
-                $"the PyTorch peer failed ({python} {script}): {error.Result}\nInstall it with: sudo apt-get install python3-torch");
-        using var json = JsonDocument.Parse(output);
-        var r = json.RootElement;
-        return (r.GetProperty("images_per_second").GetDouble(), batchSize / r.GetProperty("median_batch_seconds").GetDouble(), r.GetProperty("peak_rss_mb").GetDouble(),
-            r.GetProperty("parameters").GetInt64(), r.GetProperty("torch").GetString() ?? "?");
+        string weights = Path.Combine(dir, "init");
+        Directory.CreateDirectory(weights);
+        foreach (var (name, tensor) in trainer.Model.state_dict())
+        {
+            using var host = tensor.detach().cpu().contiguous();
+            int[] shape = host.shape.Select(d => (int)d).ToArray();
+            var array = host.dtype == torch.ScalarType.Int64
+                ? new NpyArray(shape, host.data<long>().ToArray())
+                : new NpyArray(shape, host.to_type(torch.ScalarType.Float32).data<float>().ToArray());
+            Npy.Write(Path.Combine(weights, name + ".npy"), array);
+        }
+        Npy.Write(Path.Combine(dir, "order.npy"), new NpyArray([trainer.TrainingOrder(1).Length], trainer.TrainingOrder(1)));
+        var model = trainer.Model as ResNet ?? throw new ArgumentException($"the PyTorch peer defines ResNets only, not {spec.Name}.");
+        var convs = model.named_modules().Where(m => m.name == "conv1").Select(m => m.module).OfType<TorchSharp.Modules.Conv2d>().Single();
+        var widths = new[] { "layer1", "layer2", "layer3", "layer4" }
+            .Select(l => (int)model.named_parameters().First(p => p.name.StartsWith(l + ".0.conv1.", StringComparison.Ordinal)).parameter.shape[0]).ToArray();
+        File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject
+        {
+            ["data_root"] = root, ["image_size"] = imageSize, ["reference_size"] = options.ReferenceSize, ["in_channels"] = (int)convs.weight!.shape[1],
+            ["classes"] = 10, ["widths"] = new JsonArray([.. widths.Select(w => (JsonNode)w)]), ["stem_kernel"] = (int)convs.weight.shape[2],
+            ["stem_max_pool"] = model.named_modules().Any(m => m.name == "maxpool"), ["momentum"] = options.Momentum,
+            ["weight_decay"] = options.WeightDecay, ["clip_norm"] = options.GradientClipNorm ?? 0.0,
+        }.ToJsonString());
     }
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
@@ -10,11 +9,12 @@ namespace Msun.Analysis.Benchmarks;
 
 /// <summary>
 /// Where a training step's time goes (data, forward + loss, backward, clipping, optimiser step), for ours; the
-/// PyTorch peer prints the same split with <c>--breakdown</c>. A diagnostic for the <c>training</c> suite.
+/// PyTorch peer prints the same split with <c>pytorch_training.py DIR … --breakdown</c> on a folder prepared by the
+/// <c>training</c> suite. A diagnostic, not a comparison.
 /// </summary>
 internal static class TrainingBreakdown
 {
-    public static int Run(int batches, int warmup, int batchSize, int threads, string python)
+    public static int Run(int batches, int warmup, int batchSize, int threads)
     {
         NativeAllocator.KeepFreedMemory(); // as msun does
         torch.InitializeDeviceType(DeviceType.CPU);
@@ -60,14 +60,6 @@ internal static class TrainingBreakdown
             + string.Join(", ", names.Select((n, i) => FormattableString.Invariant($"{n} {phases[i] / batches:F1}")))
             + FormattableString.Invariant($"; total {phases.Sum() / batches:F1}"));
 
-        var script = Path.Combine(AppContext.BaseDirectory, "peers", "pytorch_training.py");
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = false };
-        foreach (var a in new[] { script, DatasetLoader.ResolveRoot(manifest, null), Inv(batchSize), Inv(warmup), Inv(batches), Inv(torch.get_num_threads()), "--breakdown" })
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        process.WaitForExit();
-        return process.ExitCode;
+        return 0;
     }
-
-    private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,19 +1,20 @@
-"""PyTorch peer of the training benchmark: resnet18-small on Fashion-MNIST, the same loop as `msun`'s trainer.
+"""PyTorch peer of the training benchmark: the network and loop of `msun`'s trainer, on the same numbers.
 
-The network is written out here (not imported from torchvision) so that it is exactly the registry's
-`resnet18-small`: CIFAR stem (3x3 stride 1, no max-pool), BasicBlocks 2/2/2/2, widths 16/32/64/128,
-1 input channel, 10 classes, torchvision's initialisation. The loop matches Trainer.TrainBatch: set the
-learning rate, zero_grad, forward, cross-entropy, backward, clip the gradient norm to 1.0, SGD step
-(momentum 0.9, weight decay 5e-4), read the loss and the number right.
+The ResNet-18 layout (BasicBlocks 2/2/2/2, torchvision's module names) is written out here; its stem, widths and
+channels come from DIR/config.json, written by our side's preparation run together with the initial weights
+(DIR/init/<name>.npy, loaded strictly by name), the order of the training images (DIR/order.npy) and the learning
+rate of every step (DIR/learning_rates.npy). The loop matches Trainer.TrainBatch: gather the batch's bytes, /255,
+bilinear resize (align_corners=False) when the reference size differs, set the learning rate, zero_grad, forward,
+cross-entropy, loss.item(), backward, clip the gradient norm, SGD step (momentum, weight decay), the number right.
 
-Usage: pytorch_training.py IDX_DIR BATCH_SIZE WARMUP_BATCHES TIMED_BATCHES THREADS [--breakdown]
-  -> one JSON line {images_per_second, median_batch_seconds, seconds, batches, batch_size, threads, parameters, peak_rss_mb, torch}
+Usage: pytorch_training.py DIR BATCH_SIZE WARMUP_BATCHES TIMED_BATCHES THREADS [--breakdown]
+  -> one JSON line: seconds / cpu_seconds of the timed steps, images_per_second, losses (every step), parameters,
+     baseline_rss_mb (after importing torch, before reading data), peak_above_baseline_mb, peak_rss_mb, blas, torch.
   With --breakdown: one text line, milliseconds per batch spent in each phase of the step.
 """
 import gzip
 import json
 import os
-import resource
 import sys
 import time
 
@@ -21,6 +22,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from peer_common import blas_report, peak_mb, rss_mb
 
 
 class BasicBlock(nn.Module):
@@ -42,43 +45,25 @@ class BasicBlock(nn.Module):
         return self.relu(out + identity)
 
 
-class SmallResNet18(nn.Module):
-    def __init__(self, in_channels=1, classes=10, width=16):
+class ResNet18(nn.Module):
+    def __init__(self, in_channels, classes, widths, stem_kernel, stem_max_pool):
         super().__init__()
-        widths = [width, 2 * width, 4 * width, 8 * width]
-        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False)
+        stride, padding = (2, 3) if stem_kernel == 7 else (1, stem_kernel // 2)
+        self.conv1 = nn.Conv2d(in_channels, widths[0], stem_kernel, stride, padding, bias=False)
         self.bn1 = nn.BatchNorm2d(widths[0])
         self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1) if stem_max_pool else nn.Identity()
         inplanes = widths[0]
-        layers = []
         for i, w in enumerate(widths):
-            stride = 1 if i == 0 else 2
-            layers.append(nn.Sequential(BasicBlock(inplanes, w, stride), BasicBlock(w, w, 1)))
+            setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(inplanes, w, 1 if i == 0 else 2), BasicBlock(w, w, 1)))
             inplanes = w
-        self.layer1, self.layer2, self.layer3, self.layer4 = layers
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(inplanes, classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
 
     def forward(self, x):
-        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
-
-
-def peak_rss_mb():
-    """This process's own peak RSS (VmHWM). ru_maxrss is not used: Linux keeps it across execve, so a peer
-    started by a big parent reports the parent's peak at fork time instead of its own."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def read_idx(path, header):
@@ -86,81 +71,69 @@ def read_idx(path, header):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
 
 
-def breakdown(model, params, opt, images, labels, batch, warmup, timed):
+def main():
+    directory, batch, warmup, timed, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    torch.set_num_threads(threads)
+    torch.ones(1)
+    baseline = rss_mb()
+    with open(os.path.join(directory, "config.json")) as f:
+        config = json.load(f)
+    size, reference = config["image_size"], config["reference_size"]
+    steps = warmup + timed
+    order = np.load(os.path.join(directory, "order.npy"))[:batch * steps]
+    rates = np.load(os.path.join(directory, "learning_rates.npy"))
+    images = read_idx(os.path.join(config["data_root"], "train-images-idx3-ubyte.gz"), 16).reshape(-1, 1, size, size)
+    labels = read_idx(os.path.join(config["data_root"], "train-labels-idx1-ubyte.gz"), 8).astype(np.int64)
+
+    model = ResNet18(config["in_channels"], config["classes"], config["widths"], config["stem_kernel"], config["stem_max_pool"])
+    names = list(model.state_dict())
+    model.load_state_dict({n: torch.from_numpy(np.load(os.path.join(directory, "init", n + ".npy"))) for n in names}, strict=True)
+    model.train()
+    params = list(model.parameters())
+    opt = torch.optim.SGD(params, lr=float(rates[0]), momentum=config["momentum"], weight_decay=config["weight_decay"])
+
     phases = [0.0] * 5
-    for b in range(warmup + timed):
+    losses = []
+    start = start_cpu = None
+    for b in range(steps):
+        if b == warmup:
+            start, start_cpu = time.perf_counter(), time.process_time()
         t0 = time.perf_counter()
-        x = torch.from_numpy(images[b * batch:(b + 1) * batch].copy()).float().div_(255.0)
-        y = torch.from_numpy(labels[b * batch:(b + 1) * batch].copy())
+        index = order[b * batch:(b + 1) * batch]
+        x = torch.from_numpy(images[index]).float().div_(255.0)  # fancy indexing gathers a fresh array, as ImageDataset.Gather
+        y = torch.from_numpy(labels[index])
+        if reference != size:
+            x = F.interpolate(x, size=(reference, reference), mode="bilinear", align_corners=False)
+        for g in opt.param_groups:
+            g["lr"] = float(rates[b])
         t1 = time.perf_counter()
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        losses.append(loss.item())
         t2 = time.perf_counter()
         loss.backward()
         t3 = time.perf_counter()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        if config["clip_norm"] > 0:
+            torch.nn.utils.clip_grad_norm_(params, config["clip_norm"])
         t4 = time.perf_counter()
         opt.step()
-        loss.item()
+        _ = (logits.argmax(1) == y).sum().item()
         t5 = time.perf_counter()
         if b >= warmup:
             for i, d in enumerate([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]):
                 phases[i] += d * 1000
-    names = ["data", "forward+loss", "backward", "clip", "step+item"]
-    print(f"PyTorch {torch.__version__}, ms per batch of {batch} ({torch.get_num_threads()} threads): "
-          + ", ".join(f"{n} {p / timed:.1f}" for n, p in zip(names, phases)) + f"; total {sum(phases) / timed:.1f}")
-
-
-def main():
-    root, batch, warmup, timed, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    n = batch * (warmup + timed)
-    images = read_idx(os.path.join(root, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 1, 28, 28)
-    labels = read_idx(os.path.join(root, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64)
-    order = np.random.default_rng(0).permutation(len(labels))[:n]
-    images, labels = images[order], labels[order]
-
-    model = SmallResNet18()
-    model.train()
-    params = list(model.parameters())
-    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     if "--breakdown" in sys.argv:
-        breakdown(model, params, opt, images, labels, batch, warmup, timed)
+        names = ["data", "forward+loss", "backward", "clip", "step+item"]
+        print(f"PyTorch {torch.__version__}, ms per batch of {batch} ({torch.get_num_threads()} threads): "
+              + ", ".join(f"{n} {p / timed:.1f}" for n, p in zip(names, phases)) + f"; total {sum(phases) / timed:.1f}")
         return
-    start = None
-    stamps = []
-    for b in range(warmup + timed):
-        if b == warmup:
-            start = time.perf_counter()
-            stamps.append(start)
-        # Per-batch conversion from uint8, as the trainer does (ImageDataset.GetBatch).
-        x = torch.from_numpy(images[b * batch:(b + 1) * batch].copy()).float().div_(255.0)
-        y = torch.from_numpy(labels[b * batch:(b + 1) * batch].copy())
-        for g in opt.param_groups:
-            g["lr"] = 0.1
-        opt.zero_grad()
-        logits = model(x)
-        loss = F.cross_entropy(logits, y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        _ = loss.item(), (logits.argmax(1) == y).sum().item()
-        if b >= warmup:
-            stamps.append(time.perf_counter())
-    seconds = time.perf_counter() - start
-    durations = sorted(b - a for a, b in zip(stamps, stamps[1:]))
     print(json.dumps({
-        "images_per_second": timed * batch / seconds,
-        "median_batch_seconds": durations[len(durations) // 2],
-        "seconds": seconds,
-        "batches": timed,
-        "batch_size": batch,
-        "threads": torch.get_num_threads(),
-        "parameters": sum(p.numel() for p in params),
-        "peak_rss_mb": peak_rss_mb(),
-        "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "torch": torch.__version__,
+        "seconds": seconds, "cpu_seconds": cpu, "images_per_second": timed * batch / seconds,
+        "baseline_rss_mb": baseline, "peak_above_baseline_mb": peak_mb() - baseline, "peak_rss_mb": peak_mb(),
+        "parameters": sum(p.numel() for p in params), "losses": losses, "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__, "blas": blas_report(),
     }))
 
 

@@ -1,19 +1,28 @@
 """PyTorch peer of the grid-cka benchmark: layer x layer minibatch CKA (Nguyen et al. 2021).
 
-For every batch and every layer of both models: flatten, K = X X^T in DTYPE (no centring: the unbiased
-estimator does not need it), zero the diagonal, row sums; then the unbiased HSIC of Song et al. (2012)
-for every layer pair in O(b^2) per pair -- the traces <K~, L~> of all pairs as one matrix product of the
-stacked, flattened Grams (L x b^2 times b^2 x L), no b^3 product, no centring matrix. HSIC is summed
-over the batches and the ratio is taken at the end.
+For every batch and every layer of both models: the layer's zero-diagonal Gram, its row sums and total; then the
+unbiased HSIC of Song et al. (2012) for every layer pair in O(b^2) per pair -- the traces <K~, L~> of all pairs as one
+product of the stacked, flattened Grams (L x b^2 times b^2 x L), no b^3 product, no centring matrix. HSIC is summed
+over the batches and the ratio is taken at the end. Every buffer is allocated once (first batch) and reused.
+
+ARITHMETIC (how each Gram is formed):
+  float64           as ours in float64: the activations copied into a preallocated float64 buffer, centred in place,
+                    K = X X^T by DSYRK (scipy.linalg.blas: the same OpenBLAS as ours), mirrored, diagonal zeroed.
+  float32-products  as ours with --precision float32-products: centred in float64, then per block of columns (64 Ki
+                    values) cast to float32 and multiplied by SSYRK, the blocks' Grams summed in float64.
+  float32           what a careful PyTorch user writes: the activations centred in place in a preallocated float32
+                    buffer (without centring, float32 Grams of un-centred late layers lose ~1e-2 of CKA), K = X X^T by
+                    torch.mm in float32, float32 row sums and traces, HSIC combined in float64.
 
 Usage:
-  torch_minibatch_cka.py cka DIR BATCHES DTYPE
+  torch_minibatch_cka.py cka DIR BATCHES ARITHMETIC THREADS
       activations from DIR/a{k:03d}_{i:02d}.npy and DIR/b{k:03d}_{i:02d}.npy (layer names in DIR/layers.txt);
       reading a batch's files is not timed, the CKA is.
-  torch_minibatch_cka.py e2e DIR BATCHES DTYPE
+  torch_minibatch_cka.py e2e DIR BATCHES ARITHMETIC THREADS
       images from DIR/images.npy, two ResNet-18s (torchvision layout) with the weights in DIR/weights_{a,b}/;
       forward + hooks + CKA are timed together.
-Prints one JSON line: seconds, cpu_seconds (all threads), per_batch, peak_rss_mb, baseline_rss_mb, grid, threads, dtype.
+Prints one JSON line: seconds, cpu_seconds (all threads), per_batch, baseline_rss_mb, peak_above_baseline_mb, grid,
+threads, arithmetic, blas.
 """
 import json
 import os
@@ -23,36 +32,75 @@ import time
 
 import numpy as np
 import torch
+from scipy.linalg.blas import dsyrk, ssyrk
 
-torch.set_num_threads(2)
+from peer_common import blas_report, peak_mb, rss_mb
+
+BLOCK_VALUES = 65536  # float32-products: values of the input per column block, as GramForm's block
 
 
-def rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def reset_peak():
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 class GridHsic:
     """Sums of unbiased HSIC over batches, for every (row layer, column layer) and each layer with itself."""
 
-    def __init__(self, layers, dtype):
-        self.dtype = dtype
+    def __init__(self, layers, arithmetic):
+        self.arithmetic = arithmetic
         self.cross = torch.zeros(layers, layers, dtype=torch.float64)
         self.row_self = torch.zeros(layers, dtype=torch.float64)
         self.col_self = torch.zeros(layers, dtype=torch.float64)
+        self.buffers = {}
 
-    def grams(self, activations):
+    def _buffer(self, key, shape, dtype, order="C"):
+        b = self.buffers.get(key)
+        if b is None or b.shape != shape:
+            b = self.buffers[key] = np.zeros(shape, dtype=dtype, order=order)
+        return b
+
+    def _gram_centred(self, a, k):
+        """k (n x n float64 view) = centred X X^T with a zero diagonal, by SYRK; scratch shared by layers of one shape."""
+        n, d = a.shape[0], a[0].numel()
+        x = self._buffer(("x", n, d), (n, d), np.float64)
+        np.copyto(x, a.reshape(n, -1).numpy())
+        x -= x.mean(axis=0)
+        c = self._buffer(("c", n), (n, n), np.float64, "F")
+        if self.arithmetic == "float64":
+            c = dsyrk(1.0, x.T, trans=1, beta=0.0, c=c, overwrite_c=1)  # x.T is Fortran-ordered d x n: C = x x^T
+        else:
+            cols = max(1, BLOCK_VALUES // n)
+            c32 = self._buffer(("c32", n), (n, n), np.float32, "F")
+            c.fill(0.0)
+            for start in range(0, d, cols):
+                width = min(cols, d - start)
+                part = self._buffer(("block", n, width), (n, width), np.float32)
+                np.copyto(part, x[:, start:start + width], casting="same_kind")
+                c32 = ssyrk(1.0, part.T, trans=1, beta=0.0, c=c32, overwrite_c=1)
+                c += c32
+        upper = np.triu(c, 1)
+        np.add(upper, upper.T, out=k)  # upper triangle mirrored, diagonal zero
+
+    def grams(self, side, activations):
         """Stacked zero-diagonal Grams (L x b^2), their row sums (L x b) and totals (L)."""
         n = activations[0].shape[0]
-        stacked = torch.empty(len(activations), n * n, dtype=self.dtype)
+        dtype = torch.float32 if self.arithmetic == "float32" else torch.float64
+        stacked = self.buffers.get((side, "stacked"))
+        if stacked is None or stacked.shape != (len(activations), n * n):
+            stacked = self.buffers[(side, "stacked")] = torch.empty(len(activations), n * n, dtype=dtype)
         for i, a in enumerate(activations):
-            x = a.reshape(n, -1).to(self.dtype)
             k = stacked[i].view(n, n)
-            torch.mm(x, x.T, out=k)
-            k.fill_diagonal_(0)
+            if self.arithmetic == "float32":
+                x = self.buffers.get(("x32", n, a[0].numel()))
+                if x is None:
+                    x = self.buffers[("x32", n, a[0].numel())] = torch.empty(n, a[0].numel(), dtype=torch.float32)
+                x.copy_(a.reshape(n, -1))
+                x -= x.mean(dim=0)
+                torch.mm(x, x.T, out=k)
+                k.fill_diagonal_(0)
+            else:
+                self._gram_centred(a, k.numpy())
         rows = stacked.view(len(activations), n, n).sum(dim=2)
         return stacked, rows, rows.sum(dim=1)
 
@@ -72,11 +120,17 @@ class GridHsic:
 
     def add(self, acts_a, acts_b):
         n = acts_a[0].shape[0]
-        ka, ra, ta = self.grams(acts_a)
-        kb, rb, tb = self.grams(acts_b)
+        ka, ra, ta = self.grams("a", acts_a)
+        kb, rb, tb = self.grams("b", acts_b)
         self.cross += self.hsic(ka, ra, ta, kb, rb, tb, n)
         self.row_self += self.self_hsic(ka, ra, ta, n)
         self.col_self += self.self_hsic(kb, rb, tb, n)
+
+    def reset(self):
+        """Back to no batches, keeping the buffers (the warm-up batch allocated them)."""
+        self.cross.zero_()
+        self.row_self.zero_()
+        self.col_self.zero_()
 
     def result(self):
         return self.cross / torch.sqrt(torch.outer(self.row_self, self.col_self))
@@ -88,15 +142,18 @@ def load_batch(directory, k, layers):
     return a, b
 
 
-def run_cka(directory, batches, dtype):
+def run_cka(directory, batches, arithmetic):
     with open(os.path.join(directory, "layers.txt")) as f:
         layers = len([line for line in f if line.strip()])
     # Warm-up on the first batch (untimed, thrown away), as the .NET side does.
     a, b = load_batch(directory, 0, layers)
-    GridHsic(layers, dtype).add(a, b)
+    grid = GridHsic(layers, arithmetic)
+    grid.add(a, b)
     del a, b
+    grid.reset()
+    reset_peak()
     baseline = rss_mb()
-    grid, times, cpu = GridHsic(layers, dtype), [], 0.0
+    times, cpu = [], 0.0
     for k in range(batches):
         a, b = load_batch(directory, k, layers)
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -164,7 +221,7 @@ def load_model(directory, side, config):
     return model.eval()
 
 
-def run_e2e(directory, batches, dtype):
+def run_e2e(directory, batches, arithmetic):
     with open(os.path.join(directory, "layers.txt")) as f:
         names = [line.strip() for line in f if line.strip()]
     with open(os.path.join(directory, "model.json")) as f:
@@ -187,9 +244,12 @@ def run_e2e(directory, batches, dtype):
             models["b"](batch)
         grid.add(captured["a"], captured["b"])
 
-    step(GridHsic(len(names), dtype), 0)  # warm-up, untimed
+    grid = GridHsic(len(names), arithmetic)
+    step(grid, 0)  # warm-up, untimed
+    grid.reset()
+    reset_peak()
     baseline = rss_mb()
-    grid, times, start_cpu = GridHsic(len(names), dtype), [], time.process_time()
+    times, start_cpu = [], time.process_time()
     for k in range(batches):
         start = time.perf_counter()
         step(grid, k)
@@ -199,19 +259,22 @@ def run_e2e(directory, batches, dtype):
 
 
 def main():
-    mode, directory, batches, dtype_name = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    dtype = {"float64": torch.float64, "float32": torch.float32}[dtype_name]
-    values, times, cpu, baseline = (run_cka if mode == "cka" else run_e2e)(directory, batches, dtype)
+    mode, directory, batches, arithmetic, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+    if arithmetic not in ("float64", "float32-products", "float32"):
+        raise SystemExit(f"unknown arithmetic {arithmetic}")
+    torch.set_num_threads(threads)
+    values, times, cpu, baseline = (run_cka if mode == "cka" else run_e2e)(directory, batches, arithmetic)
     print(json.dumps({
         "seconds": sum(times),
         "cpu_seconds": cpu,
         "per_batch": times,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "baseline_rss_mb": baseline,
+        "peak_above_baseline_mb": peak_mb() - baseline,
         "grid": values.tolist(),
         "threads": torch.get_num_threads(),
-        "dtype": dtype_name,
+        "arithmetic": arithmetic,
         "torch": torch.__version__,
+        "blas": blas_report(),
     }))
 
 

@@ -28,7 +28,7 @@ internal static class CkaCommand
         form.AcceptOnlyFromAmong("auto", "gram", "feature");
         var precision = new Option<string>("--precision")
         {
-            Description = "float64 (default) or float32-products (feature form: float32 matrix products, float64 sums).",
+            Description = "float64 (default) or float32-products (feature form: float32 matrix products summed in float32 within 2048-row chunks, in float64 across them).",
             DefaultValueFactory = _ => "float64",
         };
         precision.AcceptOnlyFromAmong("float64", "float32-products");

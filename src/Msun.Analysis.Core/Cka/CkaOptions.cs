@@ -26,8 +26,9 @@ public enum CkaPrecision
     /// <summary>Every product and sum in float64, whatever the input type (the default).</summary>
     Float64,
     /// <summary>
-    /// Feature-form products in float32 (SSYRK/SGEMM), centring and every sum in float64: about twice as
-    /// fast as <see cref="Float64"/>, with products accurate to float32 only. Opt-in, and recorded. Also
+    /// Feature-form products in float32 (SSYRK/SGEMM), each summed in float32 over one chunk of 2 048 rows
+    /// only; centring and the sums across chunks in float64: about twice as fast as <see cref="Float64"/>,
+    /// with products accurate to float32 only. Opt-in, and recorded. Also
     /// accepted by <see cref="MinibatchCka"/> (linear kernel): each Gram's products in float32 per block of
     /// columns, the blocks summed in float64.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Msun.Analysis.Core.LinearAlgebra;
 
 namespace Msun.Analysis.Core.Cka;
@@ -14,25 +15,50 @@ internal static class FeatureForm
     public static CenteredLinearMoments Moments(FeatureMatrix x, FeatureMatrix y, CkaPrecision precision) =>
         precision == CkaPrecision.Float64 ? Moments<double>(x, y) : Moments<float>(x, y);
 
+    /// <summary>
+    /// In float64 the products accumulate straight into the d×d sums. In float32 each chunk's products go into
+    /// float32 buffers cleared per chunk and are then added into float64 sums, so only sums over one chunk's
+    /// rows are float32: a float32 running sum over all n rows would lose digits as n grows.
+    /// </summary>
     private static CenteredLinearMoments Moments<T>(FeatureMatrix x, FeatureMatrix y) where T : unmanaged, INumber<T>
     {
         int n = x.Rows, d1 = x.Columns, d2 = y.Columns, chunk = Math.Min(n, ChunkRows);
+        bool productsAreSums = typeof(T) == typeof(double);
         double[] meanX = x.ColumnMeans(), meanY = y.ColumnMeans();
-        using var cxxBuffer = new NativeBuffer<T>((long)d1 * d1);
-        using var cyyBuffer = new NativeBuffer<T>((long)d2 * d2);
-        using var cxyBuffer = new NativeBuffer<T>((long)d1 * d2);
+        using var sxxBuffer = new NativeBuffer<double>((long)d1 * d1);
+        using var syyBuffer = new NativeBuffer<double>((long)d2 * d2);
+        using var sxyBuffer = new NativeBuffer<double>((long)d1 * d2);
+        using var cxxBuffer = productsAreSums ? null : new NativeBuffer<T>((long)d1 * d1);
+        using var cyyBuffer = productsAreSums ? null : new NativeBuffer<T>((long)d2 * d2);
+        using var cxyBuffer = productsAreSums ? null : new NativeBuffer<T>((long)d1 * d2);
         using var bxBuffer = new NativeBuffer<T>((long)chunk * d1);
         using var byBuffer = new NativeBuffer<T>((long)chunk * d2);
-        Span<T> cxx = cxxBuffer.Span, cyy = cyyBuffer.Span, cxy = cxyBuffer.Span, bx = bxBuffer.Span, by = byBuffer.Span;
+        Span<double> sxx = sxxBuffer.Span, syy = syyBuffer.Span, sxy = sxyBuffer.Span;
+        Span<T> cxx = productsAreSums ? MemoryMarshal.Cast<double, T>(sxx) : cxxBuffer!.Span;
+        Span<T> cyy = productsAreSums ? MemoryMarshal.Cast<double, T>(syy) : cyyBuffer!.Span;
+        Span<T> cxy = productsAreSums ? MemoryMarshal.Cast<double, T>(sxy) : cxyBuffer!.Span;
+        Span<T> bx = bxBuffer.Span, by = byBuffer.Span;
         double traceX = 0, traceY = 0, sumAB = 0, sumAA = 0, sumBB = 0;
         for (int start = 0; start < n; start += chunk)
         {
             int count = Math.Min(chunk, n - start);
             x.CopyShiftedRows<T>(start, count, meanX, bx);
             y.CopyShiftedRows<T>(start, count, meanY, by);
+            if (!productsAreSums)
+            {
+                cxx.Clear();
+                cyy.Clear();
+                cxy.Clear();
+            }
             Blas.SyrkTransposed<T>(bx[..(count * d1)], count, d1, cxx);
             Blas.SyrkTransposed<T>(by[..(count * d2)], count, d2, cyy);
             Blas.GemmTransposedA<T>(bx[..(count * d1)], by[..(count * d2)], count, d1, d2, cxy);
+            if (!productsAreSums)
+            {
+                VectorMath.AddTo<T>(cxx, sxx);
+                VectorMath.AddTo<T>(cyy, syy);
+                VectorMath.AddTo<T>(cxy, sxy);
+            }
             for (int r = 0; r < count; r++)
             {
                 double a = VectorMath.SumOfSquares<T>(bx.Slice(r * d1, d1));
@@ -45,7 +71,7 @@ internal static class FeatureForm
             }
         }
         return new CenteredLinearMoments(
-            n, VectorMath.SumOfSquares<T>(cxy), VectorMath.SymmetricFrobenius2<T>(cxx, d1), VectorMath.SymmetricFrobenius2<T>(cyy, d2),
+            n, VectorMath.SumOfSquares<double>(sxy), VectorMath.SymmetricFrobenius2<double>(sxx, d1), VectorMath.SymmetricFrobenius2<double>(syy, d2),
             traceX, traceY, sumAB, sumAA, sumBB);
     }
 }

@@ -26,6 +26,9 @@ public static unsafe class Blas
     /// <summary>The backend that products run on in this process.</summary>
     public static BlasBackend Backend => Native.Value is null ? BlasBackend.Managed : BlasBackend.OpenBlas;
 
+    /// <summary>OpenBLAS's thread count (<c>OPENBLAS_NUM_THREADS</c> or the core count), or null without OpenBLAS's thread control.</summary>
+    public static int? OpenBlasThreads => Native.Value is { } native && native.GetThreads != null ? native.GetThreads() : null;
+
     /// <summary>Upper triangle of C (d×d) += AᵀA, with A row-major n×d. The lower triangle is left untouched.</summary>
     public static void SyrkTransposed<T>(ReadOnlySpan<T> a, int n, int d, Span<T> c) where T : unmanaged
     {

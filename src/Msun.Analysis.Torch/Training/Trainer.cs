@@ -80,6 +80,7 @@ public sealed class Trainer : IDisposable
     private readonly Parameter[] parameters;
     private readonly LearningRateSchedule schedule;
     private readonly ulong dataOrderSeed;
+    private readonly int[]? trainSubset; // indices of the seeded training subset into the split given, or null for all of it
     private readonly List<EpochRecord> history = [];
     private readonly FileStream folderLock;
     private long globalStep;
@@ -116,9 +117,8 @@ public sealed class Trainer : IDisposable
         device = TorchDevices.Resolve(options.Device);
 
         var seed = unchecked((ulong)options.Seed);
-        this.train = options.TrainSubset is int nTrain
-            ? train.Subset(SeededSplits.RandomSubset(train.Count, nTrain, SubSeed(seed, TrainSubsetStream)), $"training subset, seed {options.Seed}")
-            : train;
+        trainSubset = options.TrainSubset is int nTrain ? SeededSplits.RandomSubset(train.Count, nTrain, SubSeed(seed, TrainSubsetStream)) : null;
+        this.train = trainSubset is not null ? train.Subset(trainSubset, $"training subset, seed {options.Seed}") : train;
         this.test = options.TestSubset is int nTest
             ? test.Subset(SeededSplits.RandomSubset(test.Count, nTest, SubSeed(seed, TestSubsetStream)), $"test subset, seed {options.Seed}")
             : test;
@@ -283,13 +283,30 @@ public sealed class Trainer : IDisposable
         folderLock.Dispose();
     }
 
-    private EpochRecord TrainEpoch(int epoch, IProgress<BatchProgress>? batchProgress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The training images of epoch <paramref name="epoch"/> (1-based) in the order they are used, as indices into the
+    /// training split given to the constructor: another implementation can replay exactly the same batches.
+    /// </summary>
+    public int[] TrainingOrder(int epoch)
     {
-        Model.train();
+        var order = EpochOrder(epoch);
+        return trainSubset is null ? order : Array.ConvertAll(order, i => trainSubset[i]);
+    }
+
+    /// <summary>Epoch <paramref name="epoch"/>'s order as indices into <see cref="train"/> (the subset, when there is one).</summary>
+    private int[] EpochOrder(int epoch)
+    {
         var order = new int[train.Count];
         for (var i = 0; i < order.Length; i++)
             order[i] = i;
         SeededRandom.ForStream(dataOrderSeed, (ulong)epoch).Shuffle(order);
+        return order;
+    }
+
+    private EpochRecord TrainEpoch(int epoch, IProgress<BatchProgress>? batchProgress, CancellationToken cancellationToken)
+    {
+        Model.train();
+        var order = EpochOrder(epoch);
 
         double lossSum = 0;
         long correct = 0;

@@ -133,4 +133,36 @@ public class CkaPropertyTests
         Assert.Equal(CkaPrecision.Float32Products, fast.Precision);
         Assert.Equal(precise.Value, fast.Value, 1e-5);
     }
+
+    [Theory]
+    [InlineData(HsicEstimator.Biased)]
+    [InlineData(HsicEstimator.Unbiased)]
+    public void Float32ProductsSumChunksInFloat64(HsicEstimator estimator)
+    {
+        // Small integers with column means exactly 0: every product of one 2048-row chunk is an integer
+        // below 2^24, exact in float32, while the diagonal sums over all 65 536 rows (~4.5e7) are not. So
+        // float32 products summed across chunks in float64 equal the float64 oracle to rounding, and a
+        // float32 running sum across chunks is off by about 1e-7.
+        const int n = 32 * 2048, d = 6;
+        var random = new Random(7);
+        float[] x = new float[n * d], y = new float[n * d];
+        for (int r = 0; r < n / 2; r++)
+            for (int c = 0; c < d; c++)
+            {
+                int a = random.Next(-45, 46), b = a + random.Next(-5, 6);
+                x[r * d + c] = a;
+                y[r * d + c] = b;
+                x[(r + n / 2) * d + c] = -a;
+                y[(r + n / 2) * d + c] = -b;
+            }
+        var xm = FeatureMatrix.FromRowMajor("x", x, n, d);
+        var ym = FeatureMatrix.FromRowMajor("y", y, n, d);
+        var oracle = global::Msun.Analysis.Core.Cka.Cka.Compute(xm, ym, new CkaOptions(Estimator: estimator, Form: CkaForm.Feature));
+        var fast = global::Msun.Analysis.Core.Cka.Cka.Compute(
+            xm, ym, new CkaOptions(Estimator: estimator, Form: CkaForm.Feature, Precision: CkaPrecision.Float32Products));
+        Assert.InRange(oracle.Value, 0.5, 0.999);
+        Assert.Equal(oracle.HsicXX, fast.HsicXX, 1e-13 * oracle.HsicXX);
+        Assert.Equal(oracle.HsicXY, fast.HsicXY, 1e-13 * oracle.HsicXY);
+        Assert.Equal(oracle.Value, fast.Value, 1e-13);
+    }
 }

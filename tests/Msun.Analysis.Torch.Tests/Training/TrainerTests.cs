@@ -114,6 +114,38 @@ public class TrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TrainingOrderReplaysTheFirstBatch()
+    {
+        // The order maps through the seeded subset back to the split given: the first batch gathered from the full
+        // split with it gives the loss the trainer reports for its first step (same initial weights, train mode).
+        using var dir = new TempFolder();
+        var data = TinyRuns.Data(48, 1);
+        var options = new TrainingOptions("resnet18-small", TrainingMethod.Vanilla, TinyRuns.Size, epochs: 1, batchSize: 16,
+            learningRate: 0.05, warmupEpochs: 0, seed: 7, trainSubset: 32);
+        using var t = new Trainer(options, data, TinyRuns.Data(24, 2, "test"), dir.Path);
+        var order = t.TrainingOrder(1);
+        Assert.Equal(32, order.Length);
+        Assert.Equal(32, order.Distinct().Count());
+        Assert.All(order, i => Assert.InRange(i, 0, 47));
+        Assert.NotEqual(order, t.TrainingOrder(2));
+        Assert.NotEqual(Enumerable.Range(0, 32), order.Order()); // a subset of 32 of the 48, not the first 32
+
+        float expected;
+        using (NewDisposeScope())
+        {
+            t.Model.train();
+            var (x, y) = data.GetBatch(order.AsSpan(0, 16), CPU);
+            expected = nn.functional.cross_entropy(t.Model.call(x), y).item<float>();
+        }
+        double first = double.NaN;
+        t.Run(batchProgress: new SyncProgress<BatchProgress>(p =>
+        {
+            if (p.Batch == 1) first = p.Loss;
+        }));
+        Assert.Equal(expected, first, 1e-5);
+    }
+
+    [Fact]
     public void LeftoverTemporaryFilesAreIgnoredAndRemoved()
     {
         using var dir = new TempFolder();
