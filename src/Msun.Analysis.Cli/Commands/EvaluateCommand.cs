@@ -67,8 +67,8 @@ internal static class EvaluateCommand
         }
         Directory.CreateDirectory(output.FullName);
 
-        var outcome = CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
-            p => Console.Error.Write($"\r\u001b[Kevaluating: {p.ImagesDone}/{p.ImagesTotal} images"));
+        var outcome = CliErrors.Work(() => CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
+            p => Console.Error.Write($"\r\u001b[Kevaluating: {p.ImagesDone}/{p.ImagesTotal} images")));
         Console.Error.WriteLine();
         var results = outcome.Accuracy.All;
         var macs = new MacTable(outcome.Macs, new Dictionary<string, string>

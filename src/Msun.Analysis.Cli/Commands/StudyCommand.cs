@@ -84,15 +84,15 @@ internal static class StudyCommand
         Step(1, "train the Vanilla baseline", clock);
         var baselineDir = Path.Combine(outDir, TrainingMethod.Vanilla.ToName());
         var baseline = provisional.Training(TrainingMethod.Vanilla, reference);
-        Reproduction.TrainStep(baseline, train, test, baselineDir, log, cancel.Token);
+        CliErrors.Work(() => Reproduction.TrainStep(baseline, train, test, baselineDir, log, cancel.Token));
         EstimateRemaining(baselineDir, provisional.Scales?.Count ?? 2);
 
         Step(2, "layer-wise CKA study of the baseline", clock);
         var studyDir = Path.Combine(outDir, StudyFolder);
-        var profileResult = StudyStep(baselineDir, studyDir, studyOptions, test);
+        var profileResult = CliErrors.Work(() => StudyStep(baselineDir, studyDir, studyOptions, test));
 
         Step(3, "split recommendation", clock);
-        var recommendation = SplitSelector.Recommend(profileResult, new SplitRuleOptions());
+        var recommendation = CliErrors.Work(() => SplitSelector.Recommend(profileResult, new SplitRuleOptions()));
         SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ScaleStudyResult.ProfileJson));
         Console.Error.Write(recommendation.Explain());
         int msunSplit = forcedSplit ?? Math.Max(1, recommendation.Split);
@@ -104,10 +104,10 @@ internal static class StudyCommand
 
         Step(4, $"MST and MSUN (split {msunSplit}), evaluation of all three", clock);
         var options = provisional with { Split = msunSplit };
-        var result = Reproduction.Run(options, train, test, outDir, log, cancel.Token);
+        var result = CliErrors.Work(() => Reproduction.Run(options, train, test, outDir, log, cancel.Token));
 
         Step(5, "HTML report", clock);
-        var report = MsunReport.Build(ResultsFolder.Load(outDir));
+        var report = CliErrors.Work(() => MsunReport.Build(ResultsFolder.Load(outDir)));
         var reportPath = Path.Combine(outDir, ReportCommand.DefaultFile);
         report.Save(reportPath);
 

@@ -139,7 +139,7 @@ internal static class StudyScalesCommand
         var watch = Stopwatch.StartNew();
         var live = !Console.IsErrorRedirected;
         int lastRepeat = 0;
-        var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
+        var result = CliErrors.Work(() => ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
         {
             var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
             string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
@@ -156,7 +156,7 @@ internal static class StudyScalesCommand
                 Console.Error.WriteLine($"{p.Step}/{p.Steps}  {what}  ETA {Format(eta)}");
             }
             lastRepeat = p.Repeat;
-        }));
+        })));
 
         var written = result.Save(r.Out.FullName, overwrite: r.Force);
         Console.WriteLine(Table(result));

@@ -144,7 +144,7 @@ internal static class TrainCommand
         var sessionWatch = Stopwatch.StartNew();
         var live = !Console.IsErrorRedirected;
         using var cancel = CliCancellation.OnCtrlC("train");
-        var result = trainer.Run(
+        var result = CliErrors.Work(() => trainer.Run(
             new SyncProgress<EpochRecord>(e =>
             {
                 var done = e.Epoch - startEpoch;
@@ -158,7 +158,7 @@ internal static class TrainCommand
             {
                 if (b.Batch % 10 == 0 || b.Batch == b.BatchesInEpoch)
                     Console.Error.Write(FormattableString.Invariant($"\r\u001b[Kepoch {b.Epoch} batch {b.Batch}/{b.BatchesInEpoch}  loss {b.Loss:F4}"));
-            }) : null, cancellationToken: cancel.Token);
+            }) : null, cancellationToken: cancel.Token));
 
         if (result.EpochsCompleted == startEpoch)
             Console.Error.WriteLine($"msun train: nothing to do; all {options.Epochs} epochs are complete in {trainer.CheckpointPath}.");
