@@ -47,6 +47,7 @@ internal static class CkaCommand
                 parse.GetValue(sigmaRule)!, parse.GetValue(sigma), parse.GetValue(debiased), parse.GetValue(form)!,
                 parse.GetValue(precision)!, parse.GetValue(batchSize), parse.GetValue(dropRagged));
             var result = Compute(request);
+            CliBlas.NoteIfManaged("cka");
             Console.WriteLine(parse.GetValue(json) ? ToJson(request, result) : ToText(result));
             return 0;
         }));

@@ -24,13 +24,16 @@ internal sealed class CliCancellation : IDisposable
         void Stop(PosixSignalContext context, string name)
         {
             context.Cancel = true; // keep the process alive until the work reaches a batch boundary
-            if (!source.IsCancellationRequested)
+            if (source.IsCancellationRequested) return;
+            LastSignal = name;
+            source.Cancel(); // before the message: stderr may be a closed pipe, and the stop must not depend on it
+            try
             {
-                LastSignal = name;
                 Console.Error.WriteLine($"\nmsun {command}: {name}; stopping at the next batch (the last checkpoint is kept).");
             }
-
-            source.Cancel();
+            catch (IOException)
+            {
+            }
         }
 
         interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, Sigint));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Msun.Analysis.Core;
 using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Torch.Data;
@@ -18,9 +19,9 @@ namespace Msun.Analysis.Cli.Commands;
 /// code, not bad input, unless it is a <see cref="BadInputException"/>. The typed file exceptions (dataset, manifest,
 /// checkpoint, weights, .npy) are bad input wherever they are thrown: they always name a file the user pointed at.
 /// </remarks>
-internal static class CliErrors
+internal static partial class CliErrors
 {
-    /// <summary>Exit code for bad input (parse errors of the command line itself exit with 1).</summary>
+    /// <summary>Exit code for bad input (a malformed command line included, see Program.cs).</summary>
     public const int BadInput = 2;
 
     /// <summary>Exit code of an internal failure (a bug): the trace is in the log file the error line names.</summary>
@@ -45,7 +46,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (IsBadInput(e))
         {
-            errors.WriteLine($"msun {command}: error: {OneLine(e.Message)}");
+            errors.WriteLine($"msun {command}: error: {OneLine(UserMessage(e))}");
             return BadInput;
         }
         catch (OperationCanceledException)
@@ -88,7 +89,7 @@ internal static class CliErrors
         return 0;
     });
 
-    private static bool IsBadInput(Exception e) => e is ArgumentException or NpyFormatException or IOException
+    private static bool IsBadInput(Exception e) => e is ArgumentException or NpyFormatException or IOException or InvalidDataException
         or UnauthorizedAccessException or ManifestFormatException or DatasetVerificationException or CheckpointException
         or WeightFormatException or WeightLoadException or Reports.FigureExportException or TrainingDivergedException;
 
@@ -115,6 +116,19 @@ internal static class CliErrors
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>The message without .NET's " (Parameter 'x')" and "Actual value was y." tails: our messages name the input themselves.</summary>
+    private static string UserMessage(Exception e)
+    {
+        if (e is not ArgumentException) return e.Message;
+        string message = e.Message;
+        int actual = message.IndexOf("\nActual value was", StringComparison.Ordinal);
+        if (actual >= 0) message = message[..actual];
+        return ParameterTail().Replace(message, "");
+    }
+
+    [GeneratedRegex(@" \(Parameter '[^']*'\)")]
+    private static partial Regex ParameterTail();
 
     /// <summary>An exception from a command's checked work, carried to <see cref="Run"/> to be reported as internal.</summary>
     private sealed class InternalFailureException(Exception inner) : Exception(inner.Message, inner);

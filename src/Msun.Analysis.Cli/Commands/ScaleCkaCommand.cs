@@ -22,7 +22,7 @@ internal static class ScaleCkaCommand
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
         var split = new Option<string>("--split") { Description = "Split to draw images from.", DefaultValueFactory = _ => "test" };
         var images = new Option<int>("--images") { Description = "Images drawn at random (seeded).", DefaultValueFactory = _ => 2000 };
-        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size)." };
+        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size; another size resizes the images bilinearly first)." };
         var probes = new Option<string>("--probes") { Description = "Comma-separated probe sizes, each below the reference.", DefaultValueFactory = _ => "7,14,21" };
         var batch = new Option<int>("--batch-size") { Description = "Batch size of the minibatch estimators.", DefaultValueFactory = _ => 128 };
         var seed = new Option<int>("--seed") { Description = "Seed of the image subset.", DefaultValueFactory = _ => 0 };
@@ -46,17 +46,21 @@ internal static class ScaleCkaCommand
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
         var data = DatasetLoader.Load(manifest, split, root);
+        if (data.Height != data.Width)
+            throw new ArgumentException($"--dataset {datasetName}: images are {data.Height}×{data.Width}; this command needs square images.");
         int reference = referenceOption ?? data.Height;
-        if (reference != data.Height || data.Height != data.Width)
-            throw new ArgumentException($"--reference {reference}: {datasetName} images are {data.Height}×{data.Width}; this command compares at the native size.");
+        if (reference < 1) throw new ArgumentException($"--reference {reference}: must be a positive size.");
         foreach (int p in probes)
             if (p >= reference) throw new ArgumentException($"--probes: {p} is not smaller than the reference size {reference}.");
         if (count > data.Count) throw new ArgumentException($"--images {count}: the {split} split has {data.Count} images.");
         if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
 
+        CliBlas.NoteIfManaged("scale-cka");
         int[] indices = SeededSplits.RandomSubset(data.Count, count, seed);
         using var scope = NewDisposeScope();
-        var (pixels, _) = data.GetBatch(indices, CPU);
+        var (native, _) = data.GetBatch(indices, CPU);
+        // A reference other than the native size resizes the images bilinearly first, as the layer-wise study does.
+        var pixels = reference == data.Height ? native : MultiScaleResize.Bilinear(native, reference, reference);
         var referenceFeatures = TensorCka.ToFeatureMatrix(pixels, $"{reference}px");
         var rows = new List<Row>();
         foreach (int probe in probes)
@@ -102,6 +106,7 @@ internal static class ScaleCkaCommand
             images = count,
             seed,
             batch_size = batchSize,
+            blas = Core.LinearAlgebra.Blas.Backend.ToString(),
             probes = rows.Select(r => new
             {
                 probe = r.Probe,

@@ -77,6 +77,7 @@ internal static class StudyCommand
         var studyOptions = StudyOptions(profile, reference, seed, deviceName.ToLowerInvariant());
 
         Console.Error.WriteLine($"msun study: {spec.Name} on {train.Provenance.DatasetName}, {profile.Name} profile, {torch.get_num_threads()} threads -> {outDir}");
+        CliBlas.NoteIfManaged("study");
         using var cancel = CliCancellation.OnCtrlC("study");
         var clock = Stopwatch.StartNew();
         var log = ReproduceCommand.StepLog;

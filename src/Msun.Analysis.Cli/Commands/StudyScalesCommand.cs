@@ -136,6 +136,7 @@ internal static class StudyScalesCommand
             $"msun study-scales: {spec.Name} ({Describe(studyModel)}) on {data.Provenance.DatasetName}/{r.Split}: reference {referenceSize} px, probes {string.Join(",", options.Probes)}, "
             + $"{options.Repeats} subsets of {options.ImagesPerSubset} images, {options.EstimatorName} CKA (batch {options.BatchSize}), {r.Activations} activations, "
             + $"device {options.Device}, {torch.get_num_threads()} threads -> {r.Out.FullName}");
+        CliBlas.NoteIfManaged("study-scales");
         var watch = Stopwatch.StartNew();
         var live = !Console.IsErrorRedirected;
         int lastRepeat = 0;

@@ -13,7 +13,7 @@ using TorchSharp;
 namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
-/// <c>msun train</c>: trains a registered backbone with the Vanilla or MST baseline on a built-in dataset,
+/// <c>msun train</c>: trains a registered backbone with the Vanilla or MST baseline, or as MSUN, on a built-in dataset,
 /// checkpointing atomically after every epoch; <c>--resume</c> continues a killed or time-boxed run. Progress goes
 /// to stderr, one line per epoch with an ETA; the final summary (JSON) to stdout.
 /// </summary>
@@ -45,7 +45,7 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: checkpoint.zip and train-log.jsonl.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (options default to the checkpoint's)." };
 
-        var command = new Command("train", "Train a backbone with the Vanilla or MST baseline; atomic checkpoints every epoch, --resume to continue.")
+        var command = new Command("train", "Train a backbone with the Vanilla or MST baseline, or as MSUN (--method msun); atomic checkpoints every epoch, --resume to continue.")
         {
             model, method, dataset, root, epochs, batchSize, lr, weightDecay, warmup, seed, scales, reference, device,
             trainSubset, testSubset, threads, output, resume, split, constraintWeight, truncation, noConstraint,
@@ -97,8 +97,8 @@ internal static class TrainCommand
             scaleList = scaleList.Take(scaleList.Count - 1).ToArray(); // MSUN's largest scale is the reference size itself
         if (scaleList is not null && scaleList.FirstOrDefault(x => x > referenceSize) is var larger and > 0)
             throw new ArgumentException($"--scales: {larger} is larger than the reference size {referenceSize}; the protocol only shrinks.");
-        if (method == TrainingMethod.Msun && scaleList is not null && !scaleList.SequenceEqual(scaleList.Order()))
-            throw new ArgumentException($"--scales {string.Join(",", scaleList)}: MSUN's scales must be ascending.");
+        if (method != TrainingMethod.Vanilla && scaleList is not null && !scaleList.SequenceEqual(scaleList.Order()))
+            throw new ArgumentException($"--scales {string.Join(",", scaleList)}: {(method == TrainingMethod.Msun ? "MSUN" : "MST")}'s scales must be ascending.");
         if (method == TrainingMethod.Vanilla && r.Scales is not null)
             throw new ArgumentException("--scales applies to --method mst only.");
         if (scaleList is not null && scaleList.FirstOrDefault(x => x >= referenceSize) is var tooBig and > 0)

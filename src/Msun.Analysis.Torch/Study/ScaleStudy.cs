@@ -359,6 +359,8 @@ public static class ScaleStudy
             ["device"] = o.Device,
             ["model_mode"] = "eval (BatchNorm running statistics)",
             ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+            // The products behind every CKA value (OpenBLAS, or the much slower managed fallback when it cannot be loaded).
+            ["blas"] = Core.LinearAlgebra.Blas.Backend.ToString(),
         };
         if (o.SigmaFraction is double f)
         {

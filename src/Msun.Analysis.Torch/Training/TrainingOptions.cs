@@ -23,7 +23,7 @@ public sealed partial record TrainingOptions
 {
     /// <summary>Creates validated options.</summary>
     /// <param name="backbone">Registry name (<see cref="BackboneRegistry"/>); an unknown name fails with the list of known ones.</param>
-    /// <param name="method">Vanilla or MST.</param>
+    /// <param name="method">Vanilla, MST or MSUN.</param>
     /// <param name="referenceSize">Side of the square training and test input (28 for Fashion-MNIST as stored; a larger value upsamples bilinearly).</param>
     /// <param name="epochs">Epochs to train; the cosine schedule spans all of them.</param>
     /// <param name="batchSize">Images per optimiser step (MST runs each image at every scale within the same step).</param>
@@ -97,12 +97,13 @@ public sealed partial record TrainingOptions
             throw new ArgumentException("msun (split and constraint) is required for the MSUN method.", nameof(msun));
         if (method != TrainingMethod.Msun && msun is not null)
             throw new ArgumentException($"msun applies to the MSUN method only, not {method.ToName()}.", nameof(msun));
-        if (method == TrainingMethod.Msun && scales is not null)
+        if (method != TrainingMethod.Vanilla && scales is not null)
         {
+            // Ascending for MST too: the list is recorded as given, and a silently re-ordered list would not be what was asked.
             for (var i = 1; i < scales.Count; i++)
             {
                 if (scales[i] < scales[i - 1])
-                    throw new ArgumentException($"scales {string.Join(",", scales)} are out of order: MSUN's scales must be ascending.", nameof(scales));
+                    throw new ArgumentException($"scales {string.Join(",", scales)} are out of order: {(method == TrainingMethod.Msun ? "MSUN" : "MST")}'s scales must be ascending.", nameof(scales));
             }
         }
 
@@ -129,7 +130,7 @@ public sealed partial record TrainingOptions
     /// <summary>Registry name of the backbone, as registered (canonical case).</summary>
     public string Backbone { get; }
 
-    /// <summary>Vanilla or MST.</summary>
+    /// <summary>Vanilla, MST or MSUN.</summary>
     public TrainingMethod Method { get; }
 
     /// <summary>Side of the square training and test input.</summary>
