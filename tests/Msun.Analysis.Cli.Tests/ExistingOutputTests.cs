@@ -80,12 +80,13 @@ public sealed class ExistingOutputTests(TinyCheckpoint checkpoint) : IClassFixtu
     {
         string outDir = Directory.CreateDirectory(checkpoint.NewOut()).FullName;
         var vanilla = Copy("reproduce");
-        Directory.Move(vanilla, Path.Combine(outDir, "vanilla"));
+        Directory.CreateDirectory(Path.Combine(outDir, "vanilla"));
+        Directory.Move(vanilla, Path.Combine(outDir, "vanilla", "seed-0")); // Reproduction.RunDirectory of seed 0
         var before = FolderState.Snapshot(outDir);
         foreach (var command in new[] { "reproduce", "study" })
         {
             var refused = MsunProcess.Run(command, "--profile", "smoke", "--out", outDir);
-            MsunProcess.AssertOneLineError(refused, command, $"{Path.Combine(outDir, "vanilla", "checkpoint.zip")} belongs to a run with other options");
+            MsunProcess.AssertOneLineError(refused, command, $"{Path.Combine(outDir, "vanilla", "seed-0", "checkpoint.zip")} belongs to a run with other options");
             FolderState.AssertUnchanged(before, outDir);
         }
     }

@@ -174,7 +174,7 @@ internal static class StudyCommand
         {
             if (p.Step == p.Steps || p.Step % Math.Max(1, p.Steps / 10) == 0)
             {
-                var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
+                var eta = p.Remaining(watch.Elapsed);
                 Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] study: {p.Phase} {p.Step}/{p.Steps}, step ETA {eta:hh\\:mm\\:ss}");
             }
         }));

@@ -142,7 +142,7 @@ internal static class StudyScalesCommand
         int lastRepeat = 0;
         var result = CliErrors.Work(() => ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
         {
-            var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
+            var eta = p.Remaining(watch.Elapsed);
             string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
             if (live)
             {

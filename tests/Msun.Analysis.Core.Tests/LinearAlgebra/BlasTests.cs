@@ -5,7 +5,7 @@ namespace Msun.Analysis.Core.Tests.LinearAlgebra;
 public class BlasTests
 {
     /// <summary>Whether Debian's OpenBLAS package is installed here (CI installs it: .ci/run).</summary>
-    internal static bool OpenBlasPackageInstalled()
+    public static bool OpenBlasPackageInstalled()
     {
         var info = new System.Diagnostics.ProcessStartInfo("dpkg-query", ["-W", "-f=${Status}", "libopenblas0-pthread"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         try
