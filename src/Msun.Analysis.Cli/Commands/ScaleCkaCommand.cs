@@ -3,9 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Msun.Analysis.Core.Cka;
-using Msun.Analysis.Torch.Cka;
 using Msun.Analysis.Torch.Data;
-using static TorchSharp.torch;
+using Msun.Analysis.Torch.Study;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -20,9 +19,9 @@ internal static class ScaleCkaCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
-        var split = new Option<string>("--split") { Description = "Split to draw images from.", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--data-split", "--split") { Description = "Dataset split to draw images from (--split: the old name, still accepted).", DefaultValueFactory = _ => "test" };
         var images = new Option<int>("--images") { Description = "Images drawn at random (seeded).", DefaultValueFactory = _ => 2000 };
-        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size; another size resizes the images bilinearly first)." };
+        var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size)." };
         var probes = new Option<string>("--probes") { Description = "Comma-separated probe sizes, each below the reference.", DefaultValueFactory = _ => "7,14,21" };
         var batch = new Option<int>("--batch-size") { Description = "Batch size of the minibatch estimators.", DefaultValueFactory = _ => 128 };
         var seed = new Option<int>("--seed") { Description = "Seed of the image subset.", DefaultValueFactory = _ => 0 };
@@ -56,24 +55,7 @@ internal static class ScaleCkaCommand
         if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
 
         CliBlas.NoteIfManaged("scale-cka");
-        int[] indices = SeededSplits.RandomSubset(data.Count, count, seed);
-        using var scope = NewDisposeScope();
-        var (native, _) = data.GetBatch(indices, CPU);
-        // A reference other than the native size resizes the images bilinearly first, as the layer-wise study does.
-        var pixels = reference == data.Height ? native : MultiScaleResize.Bilinear(native, reference, reference);
-        var referenceFeatures = TensorCka.ToFeatureMatrix(pixels, $"{reference}px");
-        var rows = new List<Row>();
-        foreach (int probe in probes)
-        {
-            var resize = new MultiScaleResize(new MultiScaleResizeOptions(reference, probe));
-            var probeFeatures = TensorCka.ToFeatureMatrix(resize.Apply(pixels), $"{probe}px");
-            var ragged = RaggedBatchPolicy.DropFinal;
-            rows.Add(new Row(probe, resize.Describe(),
-                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures),
-                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures, new CkaOptions(Estimator: HsicEstimator.Unbiased)),
-                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Linear, ragged),
-                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Rbf(0.5), ragged)));
-        }
+        var rows = CliErrors.Work(() => PixelScaleCka.Compute(data, count, seed, probes, batchSize, reference));
 
         if (json) Console.WriteLine(ToJson(datasetName, split, data.Provenance.Describe(), reference, count, seed, batchSize, rows));
         else
@@ -90,11 +72,9 @@ internal static class ScaleCkaCommand
         return 0;
     }
 
-    private sealed record Row(int Probe, string Transform, CkaResult Linear, CkaResult Debiased, CkaResult Minibatch, CkaResult RbfMinibatch);
-
     private static string Show(CkaResult r) => r.IsDefined ? r.Value.ToString("F4", CultureInfo.InvariantCulture) : "undef";
 
-    private static string ToJson(string dataset, string split, string provenance, int reference, int count, int seed, int batchSize, List<Row> rows)
+    private static string ToJson(string dataset, string split, string provenance, int reference, int count, int seed, int batchSize, IReadOnlyList<PixelScaleCkaRow> rows)
     {
         static object? Value(CkaResult r) => r.IsDefined ? r.Value : null;
         var document = new
@@ -106,7 +86,6 @@ internal static class ScaleCkaCommand
             images = count,
             seed,
             batch_size = batchSize,
-            blas = Core.LinearAlgebra.Blas.Backend.ToString(),
             probes = rows.Select(r => new
             {
                 probe = r.Probe,

@@ -1,7 +1,7 @@
 namespace Msun.Analysis.Torch.Backbones;
 
 /// <summary>
-/// How MSUN adapts a backbone's early layers to the input scale of one subnet (MSUN-METHOD.md §2), so that a small
+/// How MSUN adapts a backbone's early layers to the input scale of one subnet (docs/METHOD.md §2), so that a small
 /// input is not crushed by the strides designed for the reference size. Each family decides what it means.
 /// </summary>
 public enum ScaleAdaptation

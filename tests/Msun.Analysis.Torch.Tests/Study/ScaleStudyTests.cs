@@ -1,7 +1,9 @@
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Tests.Data;
 using static TorchSharp.torch;
@@ -22,12 +24,12 @@ public sealed class StudyFixture : IDisposable
     {
         set_num_threads(1);
         Data = DatasetLoader.Load(DatasetManifestLoader.LoadBuiltIn("fashion-mnist"), "test");
-        Model = StudyModel.FreshlyInitialised("resnet18-small", seed: 7);
+        Model = ModelLoader.FreshlyInitialised("resnet18-small", seed: 7);
     }
 
     public ImageDataset Data { get; }
 
-    public StudyModel Model { get; }
+    public LoadedBackbone Model { get; }
 
     public void Dispose()
     {

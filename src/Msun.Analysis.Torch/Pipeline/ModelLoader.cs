@@ -1,63 +1,19 @@
 using System.Globalization;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using Msun.Analysis.Torch.Weights;
 using TorchSharp;
 
-namespace Msun.Analysis.Torch.Study;
-
-/// <summary>Where the weights of a studied model came from.</summary>
-public enum StudyModelSource
-{
-    /// <summary>A checkpoint written by <c>msun train</c> (<see cref="Checkpoint"/>).</summary>
-    Checkpoint,
-
-    /// <summary>A PyTorch state dict (.pt/.pth) or a safetensors file (<see cref="PyTorchWeights"/>).</summary>
-    PyTorchWeights,
-
-    /// <summary>Freshly initialised from a seed: an untrained baseline.</summary>
-    FreshInitialisation,
-}
+namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>
-/// The network a scale study runs: a registered backbone with its stages, its input channels, and a record of
-/// where its weights came from (written into the profile's provenance). The caller owns it (dispose it when done).
+/// Loads the models the study and the evaluation run: a backbone from a <c>msun train</c> checkpoint, PyTorch weights
+/// or a seed, and an MSUN from its checkpoint. Here, above Training, Study and Evaluation, because reading a training
+/// checkpoint is the one thing those three must not know about each other.
 /// </summary>
-public sealed class StudyModel : IDisposable
+public static class ModelLoader
 {
-    private StudyModel(Backbone model, BackboneSpec spec, int inChannels, StudyModelSource source, string? path,
-        IReadOnlyDictionary<string, string> provenance, int? trainedReferenceSize)
-    {
-        Model = model;
-        Spec = spec;
-        InChannels = inChannels;
-        Source = source;
-        Path = path;
-        Provenance = provenance;
-        TrainedReferenceSize = trainedReferenceSize;
-    }
-
-    /// <summary>The module (stages = the paper's blocks).</summary>
-    public Backbone Model { get; }
-
-    /// <summary>Its registry entry (stage names, declared shapes, minimum input size).</summary>
-    public BackboneSpec Spec { get; }
-
-    /// <summary>Input channels the model expects.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Where the weights came from.</summary>
-    public StudyModelSource Source { get; }
-
-    /// <summary>The checkpoint folder or weights file; null for a fresh initialisation.</summary>
-    public string? Path { get; }
-
-    /// <summary>The input size the model was trained at, when known (checkpoints record it).</summary>
-    public int? TrainedReferenceSize { get; }
-
-    /// <summary>Provenance entries describing the model (<c>model.*</c> keys).</summary>
-    public IReadOnlyDictionary<string, string> Provenance { get; }
-
     /// <summary>
     /// Loads the weights of a <c>msun train</c> checkpoint into the backbone it was trained with (its channels and
     /// classes from the checkpoint's dataset).
@@ -66,14 +22,14 @@ public sealed class StudyModel : IDisposable
     /// <param name="expectedBackbone">When given, the checkpoint must hold this backbone (a mismatch is an error, never a silent substitution).</param>
     /// <exception cref="CheckpointException">No checkpoint, unreadable, or its weights do not fit.</exception>
     /// <exception cref="ArgumentException"><paramref name="expectedBackbone"/> differs from the checkpoint's backbone.</exception>
-    public static StudyModel FromCheckpoint(string directory, string? expectedBackbone = null)
+    public static LoadedBackbone FromCheckpoint(string directory, string? expectedBackbone = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var full = System.IO.Path.GetFullPath(directory);
+        var full = Path.GetFullPath(directory);
         var state = Checkpoint.ReadState(full);
         if (state.Options.Method == TrainingMethod.Msun)
             throw new CheckpointException(
-                $"{Checkpoint.PathIn(full)} holds an MSUN model ({state.Options.Msun!.Describe()}), not a single backbone; load it with MsunCheckpoint.");
+                $"{Checkpoint.PathIn(full)} holds an MSUN model ({state.Options.Msun!.Describe()}), not a single backbone; load it with ModelLoader.MsunFromCheckpoint.");
         var spec = BackboneRegistry.Get(state.Options.Backbone);
         if (expectedBackbone is not null && !string.Equals(BackboneRegistry.Get(expectedBackbone).Name, spec.Name, StringComparison.Ordinal))
             throw new ArgumentException(
@@ -105,7 +61,7 @@ public sealed class StudyModel : IDisposable
         };
         if (state.History.Count > 0)
             provenance["model.test_accuracy"] = state.History[^1].TestAccuracy.ToString("R", ci);
-        return new StudyModel(model, spec, state.Dataset.Channels, StudyModelSource.Checkpoint, Checkpoint.PathIn(full), provenance,
+        return new LoadedBackbone(model, spec, state.Dataset.Channels, ModelSource.Checkpoint, Checkpoint.PathIn(full), provenance,
             state.Options.ReferenceSize);
     }
 
@@ -116,12 +72,12 @@ public sealed class StudyModel : IDisposable
     /// <param name="numClasses">Classes of the head (the spec's default when null); must match the file.</param>
     /// <exception cref="ArgumentException">Unknown backbone.</exception>
     /// <exception cref="WeightLoadException">Keys or shapes do not fit.</exception>
-    public static StudyModel FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null)
+    public static LoadedBackbone FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
         var spec = BackboneRegistry.Get(backbone);
-        var full = System.IO.Path.GetFullPath(weightsPath);
+        var full = Path.GetFullPath(weightsPath);
         var model = spec.Create(inChannels, numClasses);
         WeightLoadReport report;
         try
@@ -141,7 +97,7 @@ public sealed class StudyModel : IDisposable
             ["model.weights"] = full,
             ["model.weights_loaded"] = $"{report.Format}, {report.Loaded.Count} tensors, {report.Describe().ReplaceLineEndings("; ")}",
         };
-        return new StudyModel(model, spec, inChannels ?? spec.InChannels, StudyModelSource.PyTorchWeights, full, provenance, null);
+        return new LoadedBackbone(model, spec, inChannels ?? spec.InChannels, ModelSource.PyTorchWeights, full, provenance, null);
     }
 
     /// <summary>A freshly initialised backbone: torch's generator is seeded with <paramref name="seed"/> first, so the weights are reproducible.</summary>
@@ -149,7 +105,7 @@ public sealed class StudyModel : IDisposable
     /// <param name="seed">Seed of the initialisation.</param>
     /// <param name="inChannels">Input channels (the spec's default when null).</param>
     /// <param name="numClasses">Classes of the head (the spec's default when null).</param>
-    public static StudyModel FreshlyInitialised(string backbone, int seed, int? inChannels = null, int? numClasses = null)
+    public static LoadedBackbone FreshlyInitialised(string backbone, int seed, int? inChannels = null, int? numClasses = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         var spec = BackboneRegistry.Get(backbone);
@@ -161,9 +117,39 @@ public sealed class StudyModel : IDisposable
             ["model.source"] = "fresh-initialisation",
             ["model.init_seed"] = seed.ToString(CultureInfo.InvariantCulture),
         };
-        return new StudyModel(model, spec, inChannels ?? spec.InChannels, StudyModelSource.FreshInitialisation, null, provenance, null);
+        return new LoadedBackbone(model, spec, inChannels ?? spec.InChannels, ModelSource.FreshInitialisation, null, provenance, null);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    /// <summary>
+    /// Builds the MSUN recorded in the checkpoint in <paramref name="directory"/> and loads its weights strictly.
+    /// </summary>
+    /// <param name="directory">The run folder holding <c>checkpoint.zip</c>.</param>
+    /// <param name="expected">When given, the checkpoint's configuration must equal it; the error lists every differing field.</param>
+    /// <returns>The network (caller owns it) and the checkpoint's state.</returns>
+    /// <exception cref="CheckpointException">Missing or unreadable, not an MSUN checkpoint, another configuration, or weights that do not fit.</exception>
+    public static (MsunNetwork Network, CheckpointState State) MsunFromCheckpoint(string directory, MsunConfig? expected = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var full = Path.GetFullPath(directory);
+        var state = Checkpoint.ReadState(full);
+        var config = state.Options.Msun
+            ?? throw new CheckpointException(
+                $"{Checkpoint.PathIn(full)} holds a {state.Options.Method.ToName()} {state.Options.Backbone}, not an MSUN model.");
+        if (expected is not null && config.Differences(expected) is { Count: > 0 } differences)
+            throw new CheckpointException(
+                $"{Checkpoint.PathIn(full)} holds another MSUN configuration: {string.Join("; ", differences)} (checkpoint vs requested). "
+                + $"Checkpoint: {config.Describe()}; requested: {expected.Describe()}.");
+        var network = new MsunNetwork(config, state.Dataset.Channels, state.Dataset.Classes);
+        try
+        {
+            Checkpoint.LoadModel(full, network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+
+        return (network, state);
+    }
 }
