@@ -18,4 +18,14 @@ var root = new RootCommand("msun: layer-wise CKA across input scales, split reco
     ReproduceCommand.Create(),
     StudyCommand.Create(),
 };
-return root.Parse(args).Invoke();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // A malformed command line is bad input like any other (exit 2, one line naming the option); exit 1 means an internal failure.
+    string name = parse.CommandResult.Command == root ? "" : " " + parse.CommandResult.Command.Name;
+    foreach (var error in parse.Errors)
+        Console.Error.WriteLine($"msun{name}: error: {error.Message.ReplaceLineEndings(" ")}");
+    return CliErrors.BadInput;
+}
+
+return parse.Invoke();

@@ -72,7 +72,7 @@ public class MacsCommandTests
         { ["--model", "resnet18", "--sizes", ""], "--sizes: the list is empty" },
         { ["--model", "resnet18", "--sizes", " , "], "--sizes: the list is empty" },
         { ["--model", "resnet18", "--sizes", "32,big"], "--sizes: 'big' is not a positive whole number" },
-        { ["--model", "vgg16-bn", "--sizes", "64,16"], "--sizes: 16 is below the minimum input size 32 of vgg16-bn" },
+        { ["--model", "vgg16-bn", "--sizes", "16,64"], "--sizes: 16 is below the minimum input size 32 of vgg16-bn" },
         { ["--model", "resnet18-small", "--sizes", "8,32", "--upsample-to", "28"], "--sizes: 32 exceeds --upsample-to 28" },
         { ["--model", "vgg16-bn", "--sizes", "8", "--upsample-to", "16"], "--upsample-to: 16 is below the minimum input size 32 of vgg16-bn" },
         { ["--model", "resnet18-small", "--classes", "0"], "--classes: 0 is not a positive number of classes" },

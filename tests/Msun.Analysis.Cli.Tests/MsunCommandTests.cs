@@ -49,7 +49,7 @@ public sealed class MsunCommandTests : IDisposable
     {
         { ["--split", "0"], "--split 0: must be at least 1" },
         { ["--split", "5"], "split 5 is outside 1..4" },
-        { ["--scales", "20,12"], "MSUN's scales must be ascending" },
+        { ["--scales", "20,12"], "--scales 20,12: the sizes are out of order" },
         { ["--scales", "12,12"], "--scales: 12 is listed twice" },
         { ["--scales", "12,32"], "--scales: 32 is larger than the reference size 28" },
     };

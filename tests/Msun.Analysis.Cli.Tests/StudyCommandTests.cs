@@ -69,6 +69,7 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
             Assert.Equal("checkpoint", provenance.GetProperty("model.source").GetString());
             Assert.EndsWith("checkpoint.zip", provenance.GetProperty("model.checkpoint").GetString());
             Assert.Equal("minibatch", provenance.GetProperty("estimator").GetString());
+            Assert.Equal(Core.Tests.LinearAlgebra.BlasTests.OpenBlasPackageInstalled() ? "OpenBlas" : "Managed", provenance.GetProperty("blas").GetString());
         }
         Assert.Equal(11, File.ReadAllLines(Path.Combine(dir, "profile-summary.csv")).Length);
         Assert.Equal(21, File.ReadAllLines(Path.Combine(dir, "profile.csv")).Length);

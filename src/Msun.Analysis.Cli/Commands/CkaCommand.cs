@@ -48,6 +48,7 @@ internal static class CkaCommand
                 parse.GetValue(precision)!, parse.GetValue(batchSize), parse.GetValue(dropRagged));
             DebianPackages.RequireOpenBlas();
             var result = Compute(request);
+            CliBlas.NoteIfManaged("cka");
             Console.WriteLine(parse.GetValue(json) ? ToJson(request, result) : ToText(result));
             return 0;
         }));

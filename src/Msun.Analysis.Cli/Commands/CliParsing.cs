@@ -7,7 +7,7 @@ namespace Msun.Analysis.Cli.Commands;
 /// <summary>Option values that several commands share, parsed with one set of messages.</summary>
 internal static class CliParsing
 {
-    /// <summary>A comma-separated list of image sizes in pixels: positive, no repeats, not empty.</summary>
+    /// <summary>A comma-separated list of image sizes in pixels: positive, ascending, no repeats, not empty.</summary>
     public static int[] Sizes(string text, string option)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
@@ -19,6 +19,8 @@ internal static class CliParsing
                 throw new ArgumentException($"{option}: '{part}' is not a positive whole number of pixels.");
             if (size < 1) throw new ArgumentException($"{option}: {size} is not a positive size.");
             if (sizes.Contains(size)) throw new ArgumentException($"{option}: {size} is listed twice.");
+            if (sizes.Count > 0 && size < sizes[^1])
+                throw new ArgumentException($"{option} {text}: the sizes are out of order ({size} after {sizes[^1]}); give them ascending.");
             sizes.Add(size);
         }
         return [.. sizes];

@@ -69,10 +69,11 @@ internal static class EvaluateCommand
         Directory.CreateDirectory(output.FullName);
 
         var bar = ConsoleProgress.ForStderr();
-        var outcome = CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
-            p => bar.Report("evaluating", p.ImagesDone, p.ImagesTotal, "images"));
+        var outcome = CliErrors.Work(() => CheckpointEvaluation.Run(checkpoint.FullName, data, testSizes, batchSize, antialias, device, null,
+            p => bar.Report("evaluating", p.ImagesDone, p.ImagesTotal, "images")));
         var results = outcome.Accuracy.All;
-        var macs = new MacTable(outcome.Macs, new Dictionary<string, string>
+        // Routed rows first, then every branch's rows ("MODEL branch:NAME") for the best-of-branches and per-branch scorings.
+        var macs = new MacTable(outcome.MacRows(), new Dictionary<string, string>
         {
             ["model"] = outcome.ModelName,
             ["cost"] = outcome.Accuracy.PerBranch.Count == 0
@@ -89,7 +90,7 @@ internal static class EvaluateCommand
         Console.WriteLine($"{"size",5} {"branch",8} {"MACs/image",14} " + string.Join(" ", results.Select(r => $"{r.Scoring,18}")));
         foreach (int size in testSizes)
         {
-            var row = macs.Rows.First(r => r.TestSize == size);
+            var row = outcome.Macs.First(r => r.TestSize == size);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size,5} {row.Branch,8} {row.Macs,14:N0} ")
                               + string.Join(" ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.AccuracyAt(size),18:P2}"))));
         }

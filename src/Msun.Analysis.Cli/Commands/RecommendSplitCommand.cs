@@ -34,19 +34,21 @@ internal static class RecommendSplitCommand
             DefaultValueFactory = _ => "sensitive-prefix",
         };
         boundary.AcceptOnlyFromAmong("sensitive-prefix", "through-first-recovered");
+        var force = new Option<bool>("--force") { Description = "Replace split.json and split.csv already next to the profile." };
         var contrast = new Option<double>("--min-contrast") { Description = "Profiles whose considered means span less than this are flat (split 0).", DefaultValueFactory = _ => 0.1 };
 
         var command = new Command("recommend-split", "Recommend how many leading blocks get a per-scale subnet, from a CKA profile; saves split.json next to it.")
         {
-            path, threshold, probes, uncertainty, z, head, boundary, contrast,
+            path, threshold, probes, uncertainty, z, head, boundary, contrast, force,
         };
         command.SetAction(parse => CliErrors.Run("recommend-split", () => Run(
             parse.GetRequiredValue(path), parse.GetValue(threshold)!, parse.GetValue(probes)!, parse.GetValue(uncertainty)!,
-            parse.GetValue(z), parse.GetValue(head), parse.GetValue(boundary)!, parse.GetValue(contrast))));
+            parse.GetValue(z), parse.GetValue(head), parse.GetValue(boundary)!, parse.GetValue(contrast), parse.GetValue(force))));
         return command;
     }
 
-    private static int Run(string path, string threshold, string probes, string uncertainty, double z, int headBlocks, string boundary, double minContrast)
+    private static int Run(string path, string threshold, string probes, string uncertainty, double z, int headBlocks, string boundary, double minContrast,
+        bool force)
     {
         ThresholdRule rule = ThresholdRule.Midpoint;
         double fixedThreshold = 0.8;
@@ -83,18 +85,32 @@ internal static class RecommendSplitCommand
             boundary == "through-first-recovered" ? SplitBoundary.ThroughFirstRecovered : SplitBoundary.SensitivePrefix,
             probes == "all" ? ProbeChoice.All : ProbeChoice.Smallest);
 
-        var profile = CkaProfile.FromJson(File.ReadAllText(profilePath));
+        string existing = Path.Combine(Path.GetDirectoryName(profilePath)!, SplitRecommendationFiles.Json);
+        bool replaced = File.Exists(existing);
+        if (replaced && !force)
+            throw new ArgumentException($"{existing} already exists; pass --force to replace it (and {SplitRecommendationFiles.Csv}).");
+
+        CkaProfile profile;
+        try
+        {
+            profile = CkaProfile.FromJson(File.ReadAllText(profilePath));
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new InvalidDataException($"{profilePath}: {e.Message}", e);
+        }
+
         SplitRecommendation recommendation;
         try
         {
             recommendation = SplitSelector.Recommend(profile, options);
         }
-        catch (ArgumentException e) when (options.Uncertainty != UncertaintyRule.None)
+        catch (ArgumentException e)
         {
-            throw new ArgumentException($"--uncertainty {uncertainty}: {e.Message.TrimEnd('.')}.", e);
+            string option = options.Uncertainty != UncertaintyRule.None ? $" (with --uncertainty {uncertainty})" : "";
+            throw new ArgumentException($"{profilePath}: {e.Message.TrimEnd('.')}{option}.", e);
         }
 
-        bool replaced = File.Exists(Path.Combine(Path.GetDirectoryName(profilePath)!, SplitRecommendationFiles.Json));
         var splitPath = SplitRecommendationFiles.Save(recommendation, profilePath);
         Console.Write(recommendation.Explain());
         Console.Error.WriteLine($"msun recommend-split: {(replaced ? "replaced" : "wrote")} {splitPath} and {SplitRecommendationFiles.Csv}");

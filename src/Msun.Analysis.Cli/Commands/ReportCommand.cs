@@ -46,7 +46,7 @@ internal static class ReportCommand
         if (png) DebianPackages.RequireChromium();
         string? chromium = png ? PngExport.FindChromium() : null;
 
-        var report = MsunReport.Build(results);
+        var report = CliErrors.Work(() => MsunReport.Build(results));
         bool replaced = File.Exists(outPath);
         report.Save(outPath);
         Console.Error.WriteLine($"msun report: read {results.Count} result file(s) under {results.Root}; {report.Figures.Count} figure(s).");

@@ -48,7 +48,7 @@ internal static class ReproduceCommand
                                 $"{torch.get_num_threads()} threads -> {output.FullName}");
 
         using var cancel = CliCancellation.OnCtrlC("reproduce");
-        var result = Reproduction.Run(options, train, test, output.FullName, PipelineCommandOptions.StepLog, cancel.Token);
+        var result = CliErrors.Work(() => Reproduction.Run(options, train, test, output.FullName, PipelineCommandOptions.StepLog, cancel.Token));
 
         var accuracy = result.Accuracy;
         var sizes = accuracy[0].TestSizes;

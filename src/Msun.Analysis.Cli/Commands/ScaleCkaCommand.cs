@@ -46,15 +46,17 @@ internal static class ScaleCkaCommand
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
         var data = DatasetLoader.Load(manifest, split, root);
+        if (data.Height != data.Width)
+            throw new ArgumentException($"--dataset {datasetName}: images are {data.Height}×{data.Width}; this command needs square images.");
         int reference = referenceOption ?? data.Height;
-        if (reference != data.Height || data.Height != data.Width)
-            throw new ArgumentException($"--reference {reference}: {datasetName} images are {data.Height}×{data.Width}; this command compares at the native size.");
+        if (reference < 1) throw new ArgumentException($"--reference {reference}: must be a positive size.");
         foreach (int p in probes)
             if (p >= reference) throw new ArgumentException($"--probes: {p} is not smaller than the reference size {reference}.");
         if (count > data.Count) throw new ArgumentException($"--images {count}: the {split} split has {data.Count} images.");
         if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
 
-        var rows = PixelScaleCka.Compute(data, count, seed, probes, batchSize);
+        CliBlas.NoteIfManaged("scale-cka");
+        var rows = CliErrors.Work(() => PixelScaleCka.Compute(data, count, seed, probes, batchSize, reference));
 
         if (json) Console.WriteLine(ToJson(datasetName, split, data.Provenance.Describe(), reference, count, seed, batchSize, rows));
         else

@@ -74,7 +74,8 @@ internal static class StudyCommand
 
         Console.Error.WriteLine($"msun study: {geometry.Description}; {train.Provenance.DatasetName}, {budget.Name} budget, {seeds} seed(s), {torch.get_num_threads()} threads -> {outDir}");
         using var cancel = CliCancellation.OnCtrlC("study");
-        var result = StudyPipeline.Run(options, train, test, outDir, WriteReport, PipelineCommandOptions.StepLog, cancel.Token);
+        CliBlas.NoteIfManaged("study");
+        var result = CliErrors.Work(() => StudyPipeline.Run(options, train, test, outDir, WriteReport, PipelineCommandOptions.StepLog, cancel.Token));
 
         foreach (var c in result.Reproduction.Comparison.Claims)
             Console.WriteLine($"{c.OutcomeName.ToUpperInvariant()}: {c.Claim} ({c.Evidence})");

@@ -263,6 +263,7 @@ internal static class StudyScalesCommand
 
     /// <summary>The study's steps on the progress bar: one task for the subsets, one for the bootstrap and permutation null.</summary>
     internal static IProgress<ScaleStudyProgress> StudyProgress(ConsoleProgress bar) => new SyncProgress<ScaleStudyProgress>(p =>
-        bar.Report(p.Phase == "subsets" ? "study: subsets" : "study: statistics", p.Step, p.Steps, "steps",
-            p.Phase == "subsets" ? $"subset {p.Repeat}" : null));
+        // Counted in CKA work, not steps: a statistics step (bootstrap + permutations over every block) costs far more than a subset.
+        bar.Report("study", p.Work, p.TotalWork, "CKA batches",
+            p.Phase == "subsets" ? $"subset {p.Repeat}, step {p.Step}/{p.Steps}" : $"bootstrap/null, step {p.Step}/{p.Steps}"));
 }

@@ -118,12 +118,22 @@ public static class MultiScaleResultFiles
                             s.GetProperty("total_per_class").EnumerateArray().Select(e => e.GetInt64()).ToArray());
                         if (acc.Correct != s.GetProperty("correct").GetInt64() || acc.Total != s.GetProperty("total").GetInt64())
                             throw new InvalidDataException($"{source}: size {acc.Size}: correct/total disagree with the per-class counts.");
+                        // The stored accuracy is derived, but a reader must not keep a NaN or a stale value silently.
+                        var stored = Number(s, "accuracy");
+                        if (!(Math.Abs(stored - acc.Accuracy) <= 1e-12))
+                            throw new InvalidDataException(FormattableString.Invariant(
+                                $"{source}: size {acc.Size}: accuracy {stored} disagrees with correct/total = {acc.Accuracy}."));
                         return acc;
                     }).ToArray();
                     var provenance = r.GetProperty("provenance").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-                    results.Add(new MultiScaleAccuracy(
+                    var result = new MultiScaleAccuracy(
                         r.GetProperty("model").GetString()!, r.GetProperty("scoring").GetString()!,
-                        r.GetProperty("reference_size").GetInt32(), sizes, provenance));
+                        r.GetProperty("reference_size").GetInt32(), sizes, provenance);
+                    var storedMean = Number(r, "mean_accuracy");
+                    if (!(Math.Abs(storedMean - result.MeanAccuracy) <= 1e-12))
+                        throw new InvalidDataException(FormattableString.Invariant(
+                            $"{source}: {result.Model} / {result.Scoring}: mean_accuracy {storedMean} disagrees with the mean over sizes = {result.MeanAccuracy}."));
+                    results.Add(result);
                 }
 
                 return results;
@@ -133,6 +143,13 @@ public static class MultiScaleResultFiles
                 throw new InvalidDataException($"{source}: {e.Message}", e);
             }
         }
+    }
+
+    /// <summary>A JSON number, or NaN written as the string "NaN" (which a reader must then reject, not skip).</summary>
+    private static double Number(JsonElement e, string name)
+    {
+        var value = e.GetProperty(name);
+        return value.ValueKind == JsonValueKind.String && value.GetString() == "NaN" ? double.NaN : value.GetDouble();
     }
 
     /// <summary>Writes the results as CSV (see the remarks of <see cref="MultiScaleResultFiles"/>); all results must have the same number of classes.</summary>

@@ -154,7 +154,7 @@ public static class SplitSelector
         {
             if (prefix == considered)
                 warnings.Add(string.Create(ci,
-                    $"no considered block clearly recovers (every band reaches below τ = {tau:0.###}); the split covers every considered block, leaving only the head shared: more repeats or a lower z would sharpen this."));
+                    $"no considered block clearly recovers (every band reaches below τ = {tau:0.###}); the split covers every considered block, leaving only the head shared: {WhatWouldSharpen(o)}"));
             if (prefix != prefixAtMeans)
             {
                 var straddling = decisions.Where(d => d.Status == BlockStatus.Ambiguous).Select(d => d.Block).ToList();
@@ -167,6 +167,19 @@ public static class SplitSelector
         }
         return new ProbeSplit(probe, tau, contrast, prefix, prefixAtMeans, split, splitAtMeans, knee, decisions, warnings);
     }
+
+    /// <summary>
+    /// What would narrow the bands, per uncertainty rule. More repeats do not narrow a ±z·std band: the std estimates
+    /// the spread between subsets and does not shrink with their number (only its own estimate gets steadier).
+    /// </summary>
+    private static string WhatWouldSharpen(SplitRuleOptions o) => o.Uncertainty switch
+    {
+        UncertaintyRule.StandardDeviationBand =>
+            "more repeats would not narrow the ±z·std band (the std is the spread between subsets, not an error that shrinks with their number); larger subsets, a lower z, or the standard-error band (sem) would.",
+        UncertaintyRule.StandardErrorBand => "more repeats (the band shrinks as 1/√k) or a lower z would narrow the bands.",
+        UncertaintyRule.ConfidenceInterval => "more statistics images per bootstrap would narrow the intervals.",
+        _ => "no considered mean reaches τ.",
+    };
 
     private static int Boundary(int prefix, int considered, SplitRuleOptions o) =>
         o.Boundary == SplitBoundary.ThroughFirstRecovered && prefix > 0 ? Math.Min(prefix + 1, considered) : prefix;

@@ -86,7 +86,16 @@ public static class DatasetVerifier
         foreach (var f in files)
         {
             var full = Path.Combine(root, f.Path);
+            // A symbolic link (a usual way to place dataset files) is judged by its target: the link's own size is its path's length.
             var info = new FileInfo(full);
+            if (info.LinkTarget is not null)
+                info = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            if (Directory.Exists(full))
+            {
+                problems.Add($"'{f.Path}' is a folder, not a file (at {full}).");
+                continue;
+            }
+
             if (!info.Exists)
             {
                 problems.Add($"missing file '{f.Path}' (expected at {full}); {how}.");

@@ -19,7 +19,19 @@ namespace Msun.Analysis.Torch.Pipeline;
 /// <param name="BranchMacs">For a model with several branches: each branch's MACs at every test size; empty otherwise.</param>
 public sealed record CheckpointEvaluationResult(
     string ModelName, CheckpointState State, long Parameters, MultiScaleEvaluationResult Accuracy,
-    IReadOnlyList<MacTableRow> Macs, IReadOnlyDictionary<string, IReadOnlyList<MacTableRow>> BranchMacs);
+    IReadOnlyList<MacTableRow> Macs, IReadOnlyDictionary<string, IReadOnlyList<MacTableRow>> BranchMacs)
+{
+    /// <summary>
+    /// Every MAC row to save: the routed rows under the model's name, then each branch's rows under
+    /// <c>"MODEL branch:NAME"</c> (the scoring name of that branch), so a reader can rebuild the cost of every scoring.
+    /// </summary>
+    public IReadOnlyList<MacTableRow> MacRows() =>
+    [
+        .. Macs,
+        .. BranchMacs.SelectMany(p => p.Value.Select(r =>
+            new MacTableRow($"{ModelName} {MultiScaleScoring.Branch(p.Key)}", r.TestSize, r.Branch, r.InputSize, r.Parameters, r.Macs, r.OtherOps))),
+    ];
+}
 
 /// <summary>
 /// The multi-scale test protocol on a checkpoint written by <see cref="Trainer"/>, whatever its method: Vanilla and

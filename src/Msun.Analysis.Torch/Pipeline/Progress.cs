@@ -9,7 +9,7 @@ public static class Eta
     /// The time the remaining <c>total − done</c> units take at the pace of the <paramref name="done"/> units that took
     /// <paramref name="elapsed"/>; null before the first unit (no pace yet).
     /// </summary>
-    public static TimeSpan? Remaining(TimeSpan elapsed, int done, int total)
+    public static TimeSpan? Remaining(TimeSpan elapsed, long done, long total)
     {
         if (done < 1) return null;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(done, total);

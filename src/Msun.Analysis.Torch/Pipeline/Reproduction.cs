@@ -441,8 +441,8 @@ public static class Reproduction
         var device = TorchDevices.Resolve(options.Device);
         var outcome = CheckpointEvaluation.Run(directory, data, sizes, options.EvaluationBatchSize, antialias: false, device, name);
         // Per-branch rows are kept in the method's own MAC table under "<method> branch:<name>", so a rerun can rebuild the comparison.
-        var branchRows = outcome.BranchMacs.SelectMany(p => p.Value.Select(r =>
-            new MacTableRow($"{name} {MultiScaleScoring.Branch(p.Key)}", r.TestSize, r.Branch, r.InputSize, r.Parameters, r.Macs, r.OtherOps))).ToArray();
+        var macRows = outcome.MacRows();
+        var branchRows = macRows.Skip(outcome.Macs.Count).ToArray();
         var results = outcome.Accuracy.All;
         var correct = outcome.Accuracy.RoutedCorrect ?? throw new InvalidOperationException("the evaluator kept no per-image results.");
         MultiScaleResultFiles.WriteJsonFile(accuracyPath, results);
@@ -450,7 +450,7 @@ public static class Reproduction
         var flat = new byte[sizes.Count * data.Count];
         for (int i = 0; i < sizes.Count; i++) correct[i].CopyTo(flat, i * data.Count);
         Npy.Write(correctPath, new NpyArray([sizes.Count, data.Count], flat));
-        var macs = new MacTable([.. outcome.Macs, .. branchRows], new Dictionary<string, string> { ["model"] = name });
+        var macs = new MacTable(macRows, new Dictionary<string, string> { ["model"] = name });
         macs.WriteJsonFile(macsPath);
         macs.WriteCsvFile(Path.Combine(directory, ResultFiles.MacsCsv));
         FinishedSteps.Record(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));

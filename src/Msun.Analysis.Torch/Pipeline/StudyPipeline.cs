@@ -139,7 +139,7 @@ public static class StudyPipeline
         {
             if (p.Step == p.Steps || p.Step % Math.Max(1, p.Steps / 10) == 0)
                 progress?.Report(new ReproductionProgress("study",
-                    $"{p.Phase} {p.Step}/{p.Steps}, step ETA {Eta.Format(Eta.Remaining(watch.Elapsed, p.Step, p.Steps))}"));
+                    $"{p.Phase} {p.Step}/{p.Steps}, study ETA {Eta.Format(Eta.Remaining(watch.Elapsed, p.Work, p.TotalWork))}")); // by CKA work, not steps
         }), cancellationToken);
         // The folder is the step's own (keyed by configuration): replacing an older study of another configuration is the point.
         result.Save(studyDir, overwrite: true);

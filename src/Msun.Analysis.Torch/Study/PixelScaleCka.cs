@@ -23,17 +23,20 @@ public sealed record PixelScaleCkaRow(int Probe, string Transform, CkaResult Lin
 public static class PixelScaleCka
 {
     /// <summary>One row per probe, on a seeded random subset of <paramref name="data"/> at its native size.</summary>
-    /// <param name="data">Square images; their native size is the reference.</param>
+    /// <param name="data">Square images; their native size is the default reference.</param>
     /// <param name="images">Images drawn (at least 4, at most the dataset's).</param>
     /// <param name="seed">Seed of the subset.</param>
     /// <param name="probes">Probe sizes, each below the reference.</param>
+    /// <param name="referenceSize">Reference size (default: the native size; another size resizes the images bilinearly first).</param>
     /// <param name="batchSize">Batch of the minibatch estimators (at least 4, at most <paramref name="images"/>).</param>
     /// <exception cref="ArgumentException">A count, size or batch outside those bounds.</exception>
-    public static IReadOnlyList<PixelScaleCkaRow> Compute(ImageDataset data, int images, int seed, IReadOnlyList<int> probes, int batchSize)
+    public static IReadOnlyList<PixelScaleCkaRow> Compute(ImageDataset data, int images, int seed, IReadOnlyList<int> probes, int batchSize,
+        int? referenceSize = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(probes);
-        int reference = data.Height;
+        int reference = referenceSize ?? data.Height;
+        ArgumentOutOfRangeException.ThrowIfLessThan(reference, 1, nameof(referenceSize));
         if (data.Height != data.Width) throw new ArgumentException($"the images are {data.Height}×{data.Width}, not square.", nameof(data));
         if (images < 4) throw new ArgumentOutOfRangeException(nameof(images), images, "at least 4 images are needed (debiased CKA).");
         if (images > data.Count) throw new ArgumentOutOfRangeException(nameof(images), images, $"the dataset has {data.Count} images.");
@@ -44,7 +47,9 @@ public static class PixelScaleCka
 
         int[] indices = SeededSplits.RandomSubset(data.Count, images, seed);
         using var scope = NewDisposeScope();
-        var (pixels, _) = data.GetBatch(indices, CPU);
+        var (native, _) = data.GetBatch(indices, CPU);
+        // A reference other than the native size resizes the images bilinearly first, as the layer-wise study does.
+        var pixels = reference == data.Height ? native : MultiScaleResize.Bilinear(native, reference, reference);
         var referenceFeatures = TensorCka.ToFeatureMatrix(pixels, $"{reference}px");
         var rows = new List<PixelScaleCkaRow>();
         foreach (int probe in probes)

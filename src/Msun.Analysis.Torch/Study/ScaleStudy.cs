@@ -18,7 +18,12 @@ namespace Msun.Analysis.Torch.Study;
 /// <param name="Repeat">1-based repeat (subset) being computed; 0 in the statistics phase.</param>
 /// <param name="Step">Units of work done (batches, then one per probe of the statistics phase).</param>
 /// <param name="Steps">Units of work in the whole study.</param>
-public readonly record struct ScaleStudyProgress(string Phase, int Repeat, int Step, int Steps);
+/// <param name="Work">CKA evaluations done, in batch-sized units (one block, one probe, one batch of images).</param>
+/// <param name="TotalWork">
+/// The same for the whole study. Steps are not equal: a subset step is probes × blocks units, a statistics step
+/// blocks × (bootstrap + permutations) × batches of the statistics images, so a time estimate must go by work, not steps.
+/// </param>
+public readonly record struct ScaleStudyProgress(string Phase, int Repeat, int Step, int Steps, long Work, long TotalWork);
 
 /// <summary>
 /// The scale-sensitivity study of the MSUN paper (docs/METHOD.md §1): one network, the same images at the
@@ -144,6 +149,10 @@ public static class ScaleStudy
         int batchesPerRepeat = (n + b - 1) / b;
         bool statistics = options.BootstrapResamples is not null || options.Permutations is not null;
         int steps = options.Repeats * batchesPerRepeat + (statistics ? options.Probes.Count : 0), step = 0;
+        long subsetWork = (long)options.Probes.Count * names.Length;
+        long statisticsWork = (long)names.Length * ((options.BootstrapResamples ?? 0) + (options.Permutations ?? 0))
+                              * ((options.StatisticsImages + b - 1) / b);
+        long totalWork = options.Repeats * batchesPerRepeat * subsetWork + (statistics ? options.Probes.Count * statisticsWork : 0), work = 0;
 
         // values[block][probe] = CKA per repeat.
         var values = names.ToDictionary(x => x, _ => options.Probes.ToDictionary(p => p, _ => new List<double>()));
@@ -165,7 +174,7 @@ public static class ScaleStudy
                     var atProbe = capture.Run(ProbeBatch(reference, probe));
                     sinks[probe].Add(atReference, atProbe);
                 }
-                progress?.Report(new ScaleStudyProgress("subsets", repeat + 1, ++step, steps));
+                progress?.Report(new ScaleStudyProgress("subsets", repeat + 1, ++step, steps, work += subsetWork, totalWork));
             }
 
             foreach (int probe in options.Probes)
@@ -188,7 +197,7 @@ public static class ScaleStudy
         Dictionary<(string, int), NullSummary>? nulls = null;
         if (statistics)
             (intervals, nulls) = Resample(model, data, options, names, subsets[0], device, capture, ProbeBatch,
-                () => progress?.Report(new ScaleStudyProgress("statistics", 0, ++step, steps)), ct);
+                () => progress?.Report(new ScaleStudyProgress("statistics", 0, ++step, steps, work += statisticsWork, totalWork)), ct);
 
         var cells = new List<CkaProfileCell>();
         foreach (var block in names)
@@ -350,6 +359,8 @@ public static class ScaleStudy
             ["device"] = o.Device,
             ["model_mode"] = "eval (BatchNorm running statistics)",
             ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+            // The products behind every CKA value (OpenBLAS, or the much slower managed fallback when it cannot be loaded).
+            ["blas"] = Core.LinearAlgebra.Blas.Backend.ToString(),
         };
         if (o.SigmaFraction is double f)
         {

@@ -1,3 +1,4 @@
+using Msun.Analysis.Core;
 using System.Diagnostics;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
@@ -403,14 +404,14 @@ public sealed class Trainer : IDisposable
     private static FileStream PrepareFolder(string directory)
     {
         if (File.Exists(directory))
-            throw new ArgumentException($"Output folder '{directory}' is a file, not a folder.");
+            throw new BadInputException($"Output folder '{directory}' is a file, not a folder.");
         try
         {
             Directory.CreateDirectory(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"Output folder '{directory}' cannot be created: {ex.Message}", ex);
+            throw new BadInputException($"Output folder '{directory}' cannot be created: {ex.Message}", ex);
         }
 
         var lockPath = Path.Combine(directory, LockFileName);
@@ -421,11 +422,12 @@ public sealed class Trainer : IDisposable
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ArgumentException($"Output folder '{directory}' is not writable: {ex.Message}", ex);
+            throw new BadInputException($"Output folder '{directory}' is not writable: {ex.Message}", ex);
         }
         catch (IOException ex)
         {
-            throw new CheckpointException($"Output folder '{directory}' is in use by another training run ({lockPath} is locked): {ex.Message}", ex);
+            // Locked by another run, or not writable (a read-only file system): .NET's message says which.
+            throw new CheckpointException($"Output folder '{directory}' cannot be locked for this run ({lockPath}): {ex.Message}", ex);
         }
     }
 }

@@ -99,12 +99,13 @@ public sealed record TrainingOptions
             throw new ArgumentException("msun (split and constraint) is required for the MSUN method.", nameof(msun));
         if (method != TrainingMethod.Msun && msun is not null)
             throw new ArgumentException($"msun applies to the MSUN method only, not {method.ToName()}.", nameof(msun));
-        if (method == TrainingMethod.Msun && scales is not null)
+        if (method != TrainingMethod.Vanilla && scales is not null)
         {
+            // Ascending for MST too: the list is recorded as given, and a silently re-ordered list would not be what was asked.
             for (var i = 1; i < scales.Count; i++)
             {
                 if (scales[i] < scales[i - 1])
-                    throw new ArgumentException($"scales {string.Join(",", scales)} are out of order: MSUN's scales must be ascending.", nameof(scales));
+                    throw new ArgumentException($"scales {string.Join(",", scales)} are out of order: {(method == TrainingMethod.Msun ? "MSUN" : "MST")}'s scales must be ascending.", nameof(scales));
             }
         }
 

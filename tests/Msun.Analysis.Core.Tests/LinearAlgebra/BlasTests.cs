@@ -4,6 +4,38 @@ namespace Msun.Analysis.Core.Tests.LinearAlgebra;
 
 public class BlasTests
 {
+    /// <summary>Whether Debian's OpenBLAS package is installed here (CI installs it: .ci/run).</summary>
+    public static bool OpenBlasPackageInstalled()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dpkg-query", ["-W", "-f=${Status}", "libopenblas0-pthread"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(info)!;
+            string status = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return status.Contains("install ok installed", StringComparison.Ordinal);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no dpkg: not a Debian machine, so not the package
+        }
+    }
+
+    [Fact]
+    public void OpenBlasIsTheBackendWhereThePackageIsInstalled()
+    {
+        // Unless forced (MSUN_BLAS), the loader must find the installed library: a silent fall-back to the managed loops
+        // would make the "both backends" tests below run the managed code twice.
+        var forced = Environment.GetEnvironmentVariable("MSUN_BLAS")?.Trim().ToLowerInvariant();
+        var expected = forced switch
+        {
+            "managed" => BlasBackend.Managed,
+            "openblas" => BlasBackend.OpenBlas,
+            _ => OpenBlasPackageInstalled() ? BlasBackend.OpenBlas : BlasBackend.Managed,
+        };
+        Assert.Equal(expected, Blas.Backend);
+    }
+
     private static double[] Naive(double[] a, double[] b, int n, int d1, int d2)
     {
         var c = new double[d1 * d2];

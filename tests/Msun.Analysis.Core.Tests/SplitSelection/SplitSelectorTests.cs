@@ -151,7 +151,10 @@ public class SplitSelectorTests
         var profile = Profile((0.5, 0.2), (0.75, 0.2), (0.9, 0.2), (0.4, 0.01));
         var r = SplitSelector.Recommend(profile);
         Assert.Equal(3, r.Split);
-        Assert.Contains(r.Warnings, w => w.Contains("no considered block clearly recovers"));
+        Assert.Contains(r.Warnings, w => w.Contains("no considered block clearly recovers") && w.Contains("more repeats would not narrow the ±z·std band"));
+        // Under the standard-error band more repeats do help, and the warning says so.
+        var sem = SplitSelector.Recommend(profile, new SplitRuleOptions(uncertainty: UncertaintyRule.StandardErrorBand, z: 10));
+        Assert.Contains(sem.Warnings, w => w.Contains("more repeats (the band shrinks as 1/√k)"));
     }
 
     [Fact]

@@ -124,7 +124,18 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
     {
         var options = new ScaleStudyOptions(28, [7, 14], 64, 2, seed: 5, batchSize: 32,
             bootstrapResamples: 10, permutations: 10, statisticsImages: 64, gridProbe: 7);
-        var result = ScaleStudy.Run(fixture.Model, fixture.Data, options);
+        var reports = new List<ScaleStudyProgress>();
+        var result = ScaleStudy.Run(fixture.Model, fixture.Data, options, new Recorder(reports));
+
+        // Work by hand: subsets 2 repeats × 2 batches × (2 probes × 5 blocks) = 40 units; statistics per probe
+        // 5 blocks × (10 + 10 resamples) × 2 batches of the 64 statistics images = 200, for 2 probes = 400.
+        Assert.Equal(5, Stages.Length);
+        Assert.All(reports, r => Assert.Equal(440, r.TotalWork));
+        Assert.Equal(40, reports.Last(r => r.Phase == "subsets").Work);
+        Assert.Equal([240, 440], reports.Where(r => r.Phase == "statistics").Select(r => r.Work));
+        Assert.Equal(4 + 2, reports[^1].Steps); // by steps the subsets would look like 4 of 6 done; by work they are 40 of 440
+        var afterSubsets = reports.Last(r => r.Phase == "subsets");
+        Assert.Equal(TimeSpan.FromSeconds(100), Msun.Analysis.Torch.Pipeline.Eta.Remaining(TimeSpan.FromSeconds(10), afterSubsets.Work, afterSubsets.TotalWork));
         foreach (var cell in result.Profile.Cells)
         {
             Assert.NotNull(cell.Interval);
@@ -202,5 +213,10 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         Assert.Throws<IOException>(() => result.Save(dir));
         Assert.Equal(3, result.Save(dir, overwrite: true).Count);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+    }
+
+    private sealed class Recorder(List<ScaleStudyProgress> reports) : IProgress<ScaleStudyProgress>
+    {
+        public void Report(ScaleStudyProgress value) => reports.Add(value);
     }
 }

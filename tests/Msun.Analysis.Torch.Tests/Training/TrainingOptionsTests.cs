@@ -10,7 +10,7 @@ public class TrainingOptionsTests
     {
         Assert.Equal([14, 21], new TrainingOptions("resnet18-small", TrainingMethod.Mst, 28).Scales);
         Assert.Equal([28, 42], new TrainingOptions("resnet18-small", TrainingMethod.Mst, 56).Scales);
-        Assert.Equal([14, 21, 28], new TrainingOptions("resnet18-small", TrainingMethod.Mst, 28, scales: [21, 14]).TrainingSizes);
+        Assert.Equal([14, 21, 28], new TrainingOptions("resnet18-small", TrainingMethod.Mst, 28, scales: [14, 21]).TrainingSizes);
         Assert.Empty(new TrainingOptions("resnet18-small", TrainingMethod.Vanilla, 28).Scales);
     }
 
@@ -37,6 +37,7 @@ public class TrainingOptionsTests
         { () => new("resnet18-small", TrainingMethod.Vanilla, 28, scales: [14]), "MST only" },
         { () => new("resnet18-small", TrainingMethod.Mst, 28, scales: [28]), "below the reference" },
         { () => new("resnet18-small", TrainingMethod.Mst, 28, scales: [14, 14]), "repeat" },
+        { () => new("resnet18-small", TrainingMethod.Mst, 28, scales: [21, 14]), "MST's scales must be ascending" },
         { () => new("resnet18-small", TrainingMethod.Mst, 28, scales: []), "at least one" },
     };
 
