@@ -36,7 +36,7 @@ public sealed class MsunNetwork : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        var spec = BackboneRegistry.Get(config.Backbone);
+        var spec = config.Spec;
         InChannels = inChannels ?? spec.InChannels;
         depth = spec.Stages.Count;
         var split = config.Split;

@@ -24,10 +24,16 @@ public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output
 
     [Theory]
     [MemberData(nameof(AllBackbones))]
-    public void DeclaredStageShapesMatchTheRealOnes(string name)
+    public void DeclaredStageShapesMatchTheRealOnes(string name) =>
+        AssertStagesMatchTheSpec(BackboneRegistry.Get(name), cache.Get(name), output);
+
+    /// <summary>
+    /// The contract every backbone keeps, registered or not: stage i of the module is stage i of the spec, under that
+    /// <c>named_modules()</c> path; at the native and the minimum size each stage output runs once with the declared
+    /// shape, and the logits are finite.
+    /// </summary>
+    internal static void AssertStagesMatchTheSpec(BackboneSpec spec, Backbone model, ITestOutputHelper output)
     {
-        var spec = BackboneRegistry.Get(name);
-        var model = cache.Get(name);
         // The native size and the smallest accepted one; ImageNet nets with one image, to keep the CPU time small.
         int[] sizes = [spec.NativeInputSize, spec.MinimumInputSize];
         var batch = spec.NativeInputSize >= 224 ? 1 : 2;
@@ -63,8 +69,8 @@ public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output
                 }
 
                 Assert.Equal([batch, spec.NumClasses], logits.shape);
-                Assert.True(logits.isfinite().all().item<bool>(), $"{name} at {size}: non-finite logits");
-                output.WriteLine($"{name} @ {size}: {string.Join(" | ", declared)}");
+                Assert.True(logits.isfinite().all().item<bool>(), $"{spec.Name} at {size}: non-finite logits");
+                output.WriteLine($"{spec.Name} @ {size}: {string.Join(" | ", declared)}");
             }
             finally
             {
