@@ -132,12 +132,19 @@ public static class Figures
         return BarFigure("average-accuracy", "Average top-1 accuracy over test sizes per method", bars, "Average top-1 accuracy (%)", "0.00");
     }
 
-    /// <summary>Parameters per model: the largest network that runs at any test size (for MSUN, every branch plus the shared part).</summary>
-    public static Figure ParameterBars(MacTable macs)
+    /// <summary>
+    /// Parameters per model. From a comparison's routed rows when given: the whole model (for MSUN every subnet plus the
+    /// shared part). Otherwise from the MAC table: the largest network that runs at any test size (for MSUN one branch).
+    /// </summary>
+    public static Figure ParameterBars(MacTable macs, IReadOnlyList<MethodComparisonRow>? wholeModels = null)
     {
         ArgumentNullException.ThrowIfNull(macs);
+        if (wholeModels is { Count: > 0 })
+            return BarFigure("parameters", "Parameters per method (whole model: every MSUN subnet plus the shared network)",
+                wholeModels.Where(r => r.Scoring == MultiScaleScoring.Routed).Select(r => (Style: MethodStyle.For(r.Method, r.Scoring), Value: r.Parameters / 1e6)).ToArray(),
+                "Parameters (millions)", "0.000");
         var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
-        return BarFigure("parameters", "Parameters per method", bars, "Parameters (millions)", "0.000");
+        return BarFigure("parameters", "Parameters per method (largest branch)", bars, "Parameters (millions)", "0.000");
     }
 
     /// <summary>MACs per image averaged over the test sizes of each model.</summary>

@@ -28,7 +28,9 @@ public static class MsunReport
         if (results.Splits.Count > 0) Splits(report, results);
         var accuracy = results.AllAccuracy();
         if (accuracy.Count > 0) Accuracy(report, accuracy);
-        if (results.AllMacs() is { } macs) Costs(report, macs);
+        var comparison = results.Comparisons.FirstOrDefault()?.Value;
+        if (comparison is { Claims.Count: > 0 }) Claims(report, comparison);
+        if (results.AllMacs() is { } macs) Costs(report, macs, comparison);
 
         report.Heading("Provenance");
         foreach (var f in results.Profiles) report.Provenance($"{f.RelativePath} ({f.Label})", f.Value.Provenance);
@@ -113,11 +115,25 @@ public static class MsunReport
                  Percent(a.MeanAccuracy), Int(a.Images)]));
     }
 
-    private static void Costs(HtmlReport report, MacTable macs)
+    private static void Claims(HtmlReport report, MethodComparison comparison)
+    {
+        report.Heading("The paper's claims");
+        report.Paragraph("Each claim is judged from 95 % intervals of paired differences over the same test images and the training seeds (comparison.json), never from point estimates.");
+        report.Table("Claims", ["claim", "outcome", "evidence"], comparison.Claims.Select(c => (IReadOnlyList<string>)[c.Claim, c.OutcomeName, c.Evidence]));
+        report.Table("Paired differences (percentage points, 95 % interval)", ["difference", "test size", "mean", "low", "high", "seeds"],
+            comparison.Differences.Select(d => (IReadOnlyList<string>)
+                [$"{d.Minuend} − {d.Subtrahend}", d.Size is int s ? Int(s) : "mean over sizes", Pp(d.Interval.Mean), Pp(d.Interval.Low), Pp(d.Interval.High),
+                 $"{d.Interval.MinuendSeeds} vs {d.Interval.SubtrahendSeeds}"]));
+    }
+
+    private static string Pp(double fraction) => (100 * fraction).ToString("+0.00;-0.00", CultureInfo.InvariantCulture);
+
+    private static void Costs(HtmlReport report, MacTable macs, MethodComparison? comparison)
     {
         report.Heading("Parameters and MACs");
-        report.Paragraph("Multiply-accumulates per image of the network that runs at each test size (Vanilla and MST upsample to the reference size first, so they cost the same and their lines coincide; MSUN runs each branch at its native size). Parameters: the largest network that runs at any size.");
-        report.Add(Figures.ParameterBars(macs));
+        report.Paragraph("Multiply-accumulates per image of the network that runs at each test size (Vanilla and MST upsample to the reference size first, so they cost the same and their lines coincide; MSUN runs each branch at its native size). " +
+                         (comparison is null ? "Parameters: the largest network that runs at any size." : "Parameters: the whole model (every MSUN subnet plus the shared network)."));
+        report.Add(Figures.ParameterBars(macs, comparison?.Rows));
         report.Add(Figures.MeanMacsBars(macs));
         report.Add(Figures.MacsBySize(macs));
         report.Table("MACs per test size", ["model", "test size (px)", "branch", "input size (px)", "parameters", "MACs (millions)"],

@@ -33,6 +33,9 @@ public sealed class ResultsFolder
     /// <summary>File name of a MAC table.</summary>
     public const string MacsJson = "macs.json";
 
+    /// <summary>The comparison of methods written by <c>msun reproduce</c> and <c>msun study</c>.</summary>
+    public const string ComparisonJson = "comparison.json";
+
     /// <summary>Every file name looked for.</summary>
     public static IReadOnlyList<string> KnownFiles { get; } = [ProfileJson, GridJson, SplitJson, AccuracyJson, MacsJson];
 
@@ -69,9 +72,14 @@ public sealed class ResultsFolder
         string root = System.IO.Path.GetFullPath(folder);
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException(File.Exists(root) ? $"{root} is a file; expected a results folder." : $"{root}: no such folder.");
-        var files = Directory.EnumerateFiles(root, "*.json", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => KnownFiles.Contains(System.IO.Path.GetFileName(f))).Order(StringComparer.Ordinal).ToArray();
+        var all = Directory.EnumerateFiles(root, "*.json", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+            .Where(f => KnownFiles.Contains(System.IO.Path.GetFileName(f)) || System.IO.Path.GetFileName(f) == ComparisonJson).Order(StringComparer.Ordinal).ToArray();
+        // Accuracy and MAC files in a folder below one that has its own are the inputs it summarises (e.g. one file per
+        // training seed under the seeds' pooled result): the summary is shown, not each input again.
+        var files = all.Where(f => !SummarisedAbove(f, root, all)).ToArray();
         if (files.Length == 0)
+            throw new FileNotFoundException($"{root} holds no result files (looked for {string.Join(", ", KnownFiles)} in it and its subfolders).");
+        if (!files.Any(f => KnownFiles.Contains(System.IO.Path.GetFileName(f))))
             throw new FileNotFoundException($"{root} holds no result files (looked for {string.Join(", ", KnownFiles)} in it and its subfolders).");
 
         var result = new ResultsFolder(root);
@@ -80,6 +88,7 @@ public sealed class ResultsFolder
         var splits = new List<ResultFile<SplitRecommendation>>();
         var accuracy = new List<ResultFile<IReadOnlyList<MultiScaleAccuracy>>>();
         var macs = new List<ResultFile<MacTable>>();
+        var comparisons = new List<ResultFile<MethodComparison>>();
         foreach (string path in files)
         {
             string rel = System.IO.Path.GetRelativePath(root, path);
@@ -106,6 +115,9 @@ public sealed class ResultsFolder
                         if (list.Count == 0) throw new InvalidDataException("it holds no results.");
                         accuracy.Add(new(path, rel, dirLabel, list));
                         break;
+                    case ComparisonJson:
+                        comparisons.Add(new(path, rel, dirLabel, MethodComparison.ReadJsonFile(path)));
+                        break;
                     case MacsJson:
                         var table = MacTable.ReadJsonFile(path);
                         if (table.Rows.Count == 0) throw new InvalidDataException("it holds no rows.");
@@ -128,7 +140,25 @@ public sealed class ResultsFolder
         result.Grids = Distinct(grids);
         result.Accuracy = accuracy;
         result.Macs = macs;
+        result.Comparisons = comparisons;
         return result;
+    }
+
+    /// <summary>Comparisons of methods (<c>comparison.json</c>): whole-model parameters, paired differences and the judged claims.</summary>
+    public IReadOnlyList<ResultFile<MethodComparison>> Comparisons { get; private set; } = [];
+
+    private static bool SummarisedAbove(string file, string root, IReadOnlyList<string> all)
+    {
+        var name = System.IO.Path.GetFileName(file);
+        if (name is not (AccuracyJson or MacsJson)) return false;
+        for (var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(file)); dir is not null && dir.Length >= root.Length;
+             dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            if (all.Contains(System.IO.Path.Combine(dir, name))) return true;
+            if (dir == root) break;
+        }
+
+        return false;
     }
 
     /// <summary>

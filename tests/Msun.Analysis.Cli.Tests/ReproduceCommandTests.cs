@@ -22,9 +22,9 @@ public sealed class ReproduceCommandTests : IDisposable
 
         foreach (var method in new[] { "vanilla", "mst", "msun" })
         {
-            Assert.True(File.Exists(Path.Combine(dir, method, "checkpoint.zip")), method);
-            Assert.True(File.Exists(Path.Combine(dir, method, "train-log.jsonl")), method);
-            Assert.True(File.Exists(Path.Combine(dir, method, "accuracy.json")), method);
+            Assert.True(File.Exists(Path.Combine(dir, method, "seed-0", "checkpoint.zip")), method);
+            Assert.True(File.Exists(Path.Combine(dir, method, "seed-0", "train-log.jsonl")), method);
+            Assert.True(File.Exists(Path.Combine(dir, method, "seed-0", "accuracy.json")), method);
         }
 
         var accuracy = MultiScaleResultFiles.ReadJsonFile(Path.Combine(dir, "accuracy.json"));
@@ -59,14 +59,14 @@ public sealed class ReproduceCommandTests : IDisposable
         // Same options again: every step is reused, the numbers are the same.
         var again = MsunProcess.Run("reproduce", "--dataset", "fashion-mnist", "--profile", "smoke", "--out", dir);
         Assert.True(again.ExitCode == 0, again.Stderr);
-        Assert.Contains("reused: train vanilla, train mst, train msun, evaluate vanilla, evaluate mst, evaluate msun", again.Stdout);
+        Assert.Contains("reused: train vanilla seed 0, train mst seed 0, train msun seed 0, evaluate vanilla seed 0, evaluate mst seed 0, evaluate msun seed 0", again.Stdout);
         Assert.Equal(accuracy, MultiScaleResultFiles.ReadJsonFile(Path.Combine(dir, "accuracy.json")));
 
         // Other options into the same folder: refused, nothing overwritten.
-        var before = File.ReadAllBytes(Path.Combine(dir, "msun", "checkpoint.zip"));
+        var before = File.ReadAllBytes(Path.Combine(dir, "msun", "seed-0", "checkpoint.zip"));
         var other = MsunProcess.Run("reproduce", "--dataset", "fashion-mnist", "--profile", "smoke", "--split", "3", "--out", dir);
         MsunProcess.AssertOneLineError(other, "reproduce", "msun_split 2 (checkpoint) vs 3 (this run)");
-        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "msun", "checkpoint.zip")));
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(dir, "msun", "seed-0", "checkpoint.zip")));
     }
 
     [Theory]

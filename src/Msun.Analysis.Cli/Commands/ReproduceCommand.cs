@@ -33,21 +33,22 @@ internal static class ReproduceCommand
         var model = new Option<string>("--model") { Description = "Backbone (default resnet18-small).", DefaultValueFactory = _ => "resnet18-small" };
         var split = new Option<int>("--split") { Description = "MSUN split: leading stages per subnet (default 2, the paper's; pass recommend-split's answer).", DefaultValueFactory = _ => 2 };
         var scales = new Option<string?>("--scales") { Description = "Sizes below the reference used by MST and MSUN, ascending (default 14,21 at 28)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of initialisation, data order and subsets.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "First training seed; also seeds the evaluation images.", DefaultValueFactory = _ => 0 };
+        var seeds = new Option<int>("--seeds") { Description = "Train every method this many times (seeds --seed, --seed + 1, ...); intervals cover seeds and test images.", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (vanilla/, mst/, msun/ and the comparison files).", Required = true };
         var command = new Command("reproduce", "Train Vanilla, MST and MSUN with the same budget, evaluate all on the multi-scale protocol, compare.")
         {
-            dataset, root, profile, model, split, scales, seed, device, threads, output,
+            dataset, root, profile, model, split, scales, seed, seeds, device, threads, output,
         };
         command.SetAction(parse => CliErrors.Run("reproduce", () => Run(
             parse.GetValue(dataset)!, parse.GetValue(root), parse.GetValue(profile)!, parse.GetValue(model)!, parse.GetValue(split),
-            parse.GetValue(scales), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(threads), parse.GetRequiredValue(output))));
+            parse.GetValue(scales), parse.GetValue(seed), parse.GetValue(seeds), parse.GetValue(device)!, parse.GetValue(threads), parse.GetRequiredValue(output))));
         return command;
     }
 
-    private static int Run(string datasetName, string? root, string profileName, string model, int split, string? scaleList, int seed,
+    private static int Run(string datasetName, string? root, string profileName, string model, int split, string? scaleList, int seed, int seeds,
         string deviceName, int? threads, DirectoryInfo output)
     {
         CliParsing.Device(deviceName);
@@ -56,7 +57,8 @@ internal static class ReproduceCommand
         if (!BackboneRegistry.TryGet(model, out _))
             throw new ArgumentException($"--model: unknown backbone '{model}'; known backbones: {string.Join(", ", BackboneRegistry.Names)}.");
         int[]? scales = scaleList is null ? null : CliParsing.Sizes(scaleList, "--scales");
-        var options = new ReproductionOptions(ReproductionProfile.Get(profileName), model, split, scales, seed, deviceName.ToLowerInvariant());
+        if (seeds < 1) throw new ArgumentException($"--seeds {seeds}: train every method at least once.");
+        var options = new ReproductionOptions(ReproductionProfile.Get(profileName), model, split, scales, seed, deviceName.ToLowerInvariant()) { Seeds = seeds };
         if (threads is int t)
             torch.set_num_threads(t);
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Statistics;
 
 namespace Msun.Analysis.Core.Results;
 
@@ -106,7 +107,13 @@ public sealed record MethodComparison
     ];
 
     /// <summary>Creates a comparison.</summary>
-    public MethodComparison(IReadOnlyList<MethodComparisonRow> rows, string verdict, IReadOnlyDictionary<string, string>? provenance = null)
+    /// <param name="rows">One row per method and scoring (means over seeds when several were trained).</param>
+    /// <param name="verdict">The verdict in plain words.</param>
+    /// <param name="provenance">How the numbers were made.</param>
+    /// <param name="claims">The paper's claims judged from intervals (empty when not judged).</param>
+    /// <param name="differences">The paired differences with their intervals behind the claims (empty when not computed).</param>
+    public MethodComparison(IReadOnlyList<MethodComparisonRow> rows, string verdict, IReadOnlyDictionary<string, string>? provenance = null,
+        IReadOnlyList<ClaimVerdict>? claims = null, IReadOnlyList<NamedDifference>? differences = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(verdict);
@@ -115,7 +122,15 @@ public sealed record MethodComparison
         Verdict = verdict;
         Provenance = new SortedDictionary<string, string>(
             (provenance ?? new Dictionary<string, string>()).ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        Claims = (claims ?? []).ToArray();
+        Differences = (differences ?? []).ToArray();
     }
+
+    /// <summary>The paper's claims judged from 95 % intervals (<see cref="PaperClaims"/>); empty when not judged.</summary>
+    public IReadOnlyList<ClaimVerdict> Claims { get; }
+
+    /// <summary>Paired differences with their intervals (<see cref="PairedDifference"/>); empty when not computed.</summary>
+    public IReadOnlyList<NamedDifference> Differences { get; }
 
     /// <summary>Rows in order.</summary>
     public IReadOnlyList<MethodComparisonRow> Rows { get; }
@@ -159,13 +174,16 @@ public sealed record MethodComparison
     }
 
     /// <summary>
-    /// The verdict on the paper's claims from the rows of <c>vanilla</c>, <c>mst</c> and <c>msun</c> (routed, and
-    /// best-of-branches when present): average over sizes, gain at the smallest size, change at the reference size,
-    /// and the abstract's "7.01–16.13 % fewer FLOPs" against our MACs.
+    /// The verdict in plain words: the point estimates of <c>vanilla</c>, <c>mst</c> and <c>msun</c> (routed, and
+    /// best-of-branches when present) without any judging word, then each claim with the word its intervals give
+    /// (<see cref="PaperClaims"/>), then the abstract's "7.01–16.13 % fewer FLOPs" against our MACs (exact counts).
     /// </summary>
-    public static string ComposeVerdict(IReadOnlyList<MethodComparisonRow> rows)
+    /// <param name="rows">The comparison rows.</param>
+    /// <param name="claims">The judged claims; empty: the verdict says no claim was judged.</param>
+    public static string ComposeVerdict(IReadOnlyList<MethodComparisonRow> rows, IReadOnlyList<ClaimVerdict> claims)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(claims);
         MethodComparisonRow Get(string m, string s) =>
             rows.FirstOrDefault(r => r.Method == m && r.Scoring == s) ?? throw new ArgumentException($"no row {m} / {s} for the verdict.", nameof(rows));
         var v = Get("vanilla", MultiScaleScoring.Routed);
@@ -173,22 +191,17 @@ public sealed record MethodComparison
         var u = Get("msun", MultiScaleScoring.Routed);
         var best = rows.FirstOrDefault(r => r.Method == "msun" && r.Scoring == MultiScaleScoring.BestOfBranches);
         static string P(double x) => (100 * x).ToString("F2", CultureInfo.InvariantCulture) + " %";
-        static string Pp(double x) => (x >= 0 ? "+" : "") + (100 * x).ToString("F2", CultureInfo.InvariantCulture) + " pp";
         var sb = new StringBuilder();
-        var beatsBoth = u.MeanAccuracy > t.MeanAccuracy && u.MeanAccuracy > v.MeanAccuracy;
         sb.Append($"Average over test sizes: MSUN routed {P(u.MeanAccuracy)} vs MST {P(t.MeanAccuracy)} vs Vanilla {P(v.MeanAccuracy)}");
         if (best is not null) sb.Append($" (MSUN best-of-subnets {P(best.MeanAccuracy)})");
-        sb.Append(beatsBoth
-            ? " - MSUN beats both, as the paper claims. "
-            : $" - the paper's claim that MSUN beats MST and Vanilla on average does NOT hold here ({(u.MeanAccuracy > v.MeanAccuracy ? "it beats Vanilla" : "it loses to Vanilla")}, {(u.MeanAccuracy > t.MeanAccuracy ? "beats MST" : "loses to MST")}). ");
-        var gain = u.AccuracyAtSmallest - v.AccuracyAtSmallest;
-        sb.Append($"At the smallest size ({u.SmallestSize} px): MSUN {P(u.AccuracyAtSmallest)} vs Vanilla {P(v.AccuracyAtSmallest)} ({Pp(gain)}) and MST {P(t.AccuracyAtSmallest)} ({Pp(u.AccuracyAtSmallest - t.AccuracyAtSmallest)})");
-        sb.Append(gain >= 0.05 ? " - a large gain over Vanilla, as claimed. " : gain > 0 ? " - a gain over Vanilla, but not a large one (< 5 pp). " : " - no gain over Vanilla, contrary to the paper. ");
-        var change = u.AccuracyAtReference - v.AccuracyAtReference;
-        sb.Append($"At the reference size ({u.ReferenceSize} px): MSUN {P(u.AccuracyAtReference)} vs Vanilla {P(v.AccuracyAtReference)} ({Pp(change)})");
-        sb.Append(Math.Abs(change) <= 0.01 ? " - about the same, as claimed. " : change > 0 ? " - MSUN is better by more than 1 pp. " : " - MSUN is worse by more than 1 pp, contrary to 'about the same'. ");
+        sb.Append($"; at {u.SmallestSize} px {P(u.AccuracyAtSmallest)} vs {P(t.AccuracyAtSmallest)} vs {P(v.AccuracyAtSmallest)}");
+        sb.Append($"; at {u.ReferenceSize} px {P(u.AccuracyAtReference)} vs {P(t.AccuracyAtReference)} vs {P(v.AccuracyAtReference)}. ");
+        if (claims.Count == 0)
+            sb.Append("No claim is judged: there are no intervals. ");
+        foreach (var c in claims)
+            sb.Append($"Claim '{c.Claim}': {c.OutcomeName.ToUpperInvariant()} at 95 % ({c.Evidence}). ");
         var saving = 1 - u.MacsRatioToVanilla;
-        sb.Append($"Cost: MSUN routed needs {P(u.MacsRatioToVanilla)} of Vanilla's mean MACs per image over the test sizes ({(saving >= 0 ? P(saving) + " fewer" : P(-saving) + " more")}); ");
+        sb.Append($"Cost: MSUN routed needs {P(u.MacsRatioToVanilla)} of Vanilla's mean MACs per image over the test sizes ({(saving >= 0 ? P(saving) + " fewer" : P(-saving) + " more")}; exact counts); ");
         sb.Append(saving >= 0.0701 && saving <= 0.1613
             ? "this lies inside the abstract's 7.01-16.13 % range."
             : saving > 0.1613
@@ -216,7 +229,61 @@ public sealed record MethodComparison
             w.WriteNumber("accuracy_at_reference", r.AccuracyAtReference);
             w.WriteNumber("mean_macs", r.MeanMacs);
             w.WriteNumber("macs_ratio_to_vanilla", r.MacsRatioToVanilla);
-        }, w => w.WriteString("verdict", Verdict));
+        }, w =>
+        {
+            w.WriteString("verdict", Verdict);
+            if (Claims.Count > 0)
+            {
+                w.WriteStartArray("claims");
+                foreach (var c in Claims)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", c.Id);
+                    w.WriteString("claim", c.Claim);
+                    w.WriteString("outcome", c.OutcomeName);
+                    w.WriteString("evidence", c.Evidence);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (Differences.Count > 0)
+            {
+                w.WriteStartArray("differences");
+                foreach (var d in Differences)
+                {
+                    var i = d.Interval;
+                    w.WriteStartObject();
+                    w.WriteString("minuend", d.Minuend);
+                    w.WriteString("subtrahend", d.Subtrahend);
+                    if (d.Size is int size) w.WriteNumber("size", size);
+                    else w.WriteNull("size");
+                    w.WriteNumber("mean", i.Mean);
+                    w.WriteNumber("low", i.Low);
+                    w.WriteNumber("high", i.High);
+                    w.WriteNumber("level", i.Level);
+                    w.WriteNumber("image_variance", i.ImageVariance);
+                    JsonNumber(w, "seed_variance", i.SeedVariance);
+                    JsonNumber(w, "degrees_of_freedom", i.DegreesOfFreedom);
+                    w.WriteNumber("minuend_seeds", i.MinuendSeeds);
+                    w.WriteNumber("subtrahend_seeds", i.SubtrahendSeeds);
+                    w.WriteNumber("images", i.Images);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+        });
+
+    // JSON has no NaN: an undefined number (seed variance of one seed, ν of a zero variance) is written as null.
+    private static void JsonNumber(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsNaN(value)) w.WriteNull(name);
+        else w.WriteNumber(name, value);
+    }
+
+    private static double ReadNumber(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
 
     /// <summary>Reads a comparison written by <see cref="WriteJson"/>.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, another format, or a missing or invalid field.</exception>
@@ -227,7 +294,19 @@ public sealed record MethodComparison
                 r.GetProperty("mean_accuracy").GetDouble(), r.GetProperty("smallest_size").GetInt32(), r.GetProperty("accuracy_at_smallest").GetDouble(),
                 r.GetProperty("reference_size").GetInt32(), r.GetProperty("accuracy_at_reference").GetDouble(), r.GetProperty("mean_macs").GetDouble(),
                 r.GetProperty("macs_ratio_to_vanilla").GetDouble())).ToArray(),
-            root.GetProperty("verdict").GetString() ?? "", provenance));
+            root.GetProperty("verdict").GetString() ?? "", provenance,
+            root.TryGetProperty("claims", out var claims)
+                ? claims.EnumerateArray().Select(c => new ClaimVerdict(c.GetProperty("id").GetString()!, c.GetProperty("claim").GetString()!,
+                    Enum.Parse<ClaimOutcome>(c.GetProperty("outcome").GetString()!, ignoreCase: true), c.GetProperty("evidence").GetString()!)).ToArray()
+                : null,
+            root.TryGetProperty("differences", out var differences)
+                ? differences.EnumerateArray().Select(d => new NamedDifference(d.GetProperty("minuend").GetString()!, d.GetProperty("subtrahend").GetString()!,
+                    d.GetProperty("size").ValueKind == JsonValueKind.Null ? null : d.GetProperty("size").GetInt32(),
+                    new DifferenceInterval(d.GetProperty("mean").GetDouble(), d.GetProperty("low").GetDouble(), d.GetProperty("high").GetDouble(),
+                        d.GetProperty("level").GetDouble(), d.GetProperty("image_variance").GetDouble(), ReadNumber(d.GetProperty("seed_variance")),
+                        ReadNumber(d.GetProperty("degrees_of_freedom")), d.GetProperty("minuend_seeds").GetInt32(), d.GetProperty("subtrahend_seeds").GetInt32(),
+                        d.GetProperty("images").GetInt32()))).ToArray()
+                : null));
 
     /// <summary>Writes the rows as CSV (verdict and provenance are JSON-only).</summary>
     public void WriteCsv(TextWriter writer)
@@ -284,6 +363,7 @@ public sealed record MethodComparison
     /// <inheritdoc />
     public bool Equals(MethodComparison? other) =>
         other is not null && Rows.SequenceEqual(other.Rows) && Verdict == other.Verdict
+        && Claims.SequenceEqual(other.Claims) && Differences.SequenceEqual(other.Differences)
         && Provenance.Count == other.Provenance.Count
         && Provenance.All(p => other.Provenance.TryGetValue(p.Key, out var v) && v == p.Value);
 

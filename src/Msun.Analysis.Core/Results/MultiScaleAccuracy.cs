@@ -183,8 +183,11 @@ public sealed record MultiScaleAccuracy
 /// <param name="Routed">Each size scored by the branch the model routes it to (the only result of a single network).</param>
 /// <param name="BestOfBranches">Per size, the best branch's accuracy (the paper's oracle); null for a single network.</param>
 /// <param name="PerBranch">Each branch at every size; empty for a single network.</param>
+/// <param name="RoutedCorrect">Per test size (in the order of the routed result's sizes), per example in data order: 1 when the
+/// routed prediction was correct, else 0 — what paired intervals over the same test images need; null when not kept.</param>
 public sealed record MultiScaleEvaluationResult(
-    MultiScaleAccuracy Routed, MultiScaleAccuracy? BestOfBranches, IReadOnlyList<MultiScaleAccuracy> PerBranch)
+    MultiScaleAccuracy Routed, MultiScaleAccuracy? BestOfBranches, IReadOnlyList<MultiScaleAccuracy> PerBranch,
+    IReadOnlyList<byte[]>? RoutedCorrect = null)
 {
     /// <summary>All results in a fixed order: routed, best-of-branches (if any), then each branch.</summary>
     public IReadOnlyList<MultiScaleAccuracy> All =>

@@ -39,6 +39,11 @@ public sealed record ResNetConfig(ResNetBlockKind Block, IReadOnlyList<int> Laye
     public static ResNetConfig Small(int baseWidth = 16) =>
         new(ResNetBlockKind.Basic, [2, 2, 2, 2], [baseWidth, 2 * baseWidth, 4 * baseWidth, 8 * baseWidth], ConvStem.Cifar);
 
+    /// <summary>ResNet-18 layout with torchvision's ImageNet stem (7×7 stride 2 + max-pool) and reduced widths: the paper's geometry on a CPU.</summary>
+    /// <param name="baseWidth">Planes of layer1; later layers double it (32 gives 32/64/128/256).</param>
+    public static ResNetConfig ImageNetStem(int baseWidth) =>
+        new(ResNetBlockKind.Basic, [2, 2, 2, 2], [baseWidth, 2 * baseWidth, 4 * baseWidth, 8 * baseWidth], ConvStem.ImageNet);
+
     /// <summary>Channel multiplier of the last convolution of a block.</summary>
     public int Expansion => Block == ResNetBlockKind.Bottleneck ? 4 : 1;
 

@@ -50,6 +50,8 @@ public static class MultiScaleEvaluator
             for (int i = 0; i < sizes; i++)
                 correct[b, i] = new long[classes];
         var total = new long[classes];
+        var routedCorrect = Enumerable.Range(0, sizes).Select(_ => new byte[data.Count]).ToArray();
+        var routedBranch = routes.Select(name => IndexOf(branches, name)).ToArray();
 
         var flags = TrainingFlags(model.Modules);
         try
@@ -78,6 +80,8 @@ public static class MultiScaleEvaluator
                                 $"at size {options.TestSizes[i]}; expected [{n},{classes}] ({classes} classes in the data).");
                         var hit = logits.argmax(1).eq(labels);
                         Add(correct[b, i], Bincount(labels.masked_select(hit), classes));
+                        if (b == routedBranch[i])
+                            hit.to_type(ScalarType.Byte).cpu().data<byte>().CopyTo(routedCorrect[i], start);
                     }
                 }
 
@@ -99,7 +103,7 @@ public static class MultiScaleEvaluator
         var routed = new MultiScaleAccuracy(model.Name, MultiScaleScoring.Routed, r,
             Enumerable.Range(0, sizes).Select(i => At(IndexOf(branches, routes[i]), i)).ToArray(),
             With(provenance, "scoring_rule", branches.Count == 1 ? "the single network at every test size" : "each test size scored by the branch it is routed to"));
-        if (branches.Count == 1) return new MultiScaleEvaluationResult(routed, null, []);
+        if (branches.Count == 1) return new MultiScaleEvaluationResult(routed, null, [], routedCorrect);
 
         var best = new MultiScaleAccuracy(model.Name, MultiScaleScoring.BestOfBranches, r,
             Enumerable.Range(0, sizes).Select(i =>
@@ -110,7 +114,7 @@ public static class MultiScaleEvaluator
                 return At(arg, i);
             }).ToArray(),
             With(provenance, "scoring_rule", "per test size, the best branch's accuracy (the paper's oracle; ties to the earlier branch)"));
-        return new MultiScaleEvaluationResult(routed, best, perBranch);
+        return new MultiScaleEvaluationResult(routed, best, perBranch, routedCorrect);
     }
 
     /// <summary>

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Statistics;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
@@ -52,22 +54,56 @@ public sealed record ReproductionProfile(
 /// <param name="Backbone">Registry backbone (default: the small ResNet-18 for 28 px).</param>
 /// <param name="Split">MSUN split (default 2: stem + first stage, the paper's ResNet-50 split; the study's recommendation can be passed).</param>
 /// <param name="Scales">Sizes below the reference shared by MST and MSUN (default 14, 21 at 28: half and three quarters, MST's default).</param>
-/// <param name="Seed">Seed of initialisation, data order and subsets.</param>
+/// <param name="Seed">The first training seed (seeds <c>Seed … Seed + Seeds − 1</c>); also seeds the evaluation images and the held-out study images' draw.</param>
 /// <param name="Device">cpu or cuda[:N].</param>
 /// <param name="EvaluationBatchSize">Images per forward pass in the multi-scale protocol.</param>
 public sealed record ReproductionOptions(
     ReproductionProfile Profile, string Backbone = "resnet18-small", int Split = 2, IReadOnlyList<int>? Scales = null, int Seed = 0,
     string Device = "cpu", int EvaluationBatchSize = 256)
 {
-    /// <summary>The training options of one method at the given reference size (identical budgets across methods).</summary>
-    public TrainingOptions Training(TrainingMethod method, int referenceSize)
+    private readonly int seeds = 1;
+
+    /// <summary>How many times every method is trained (seeds <see cref="Seed"/>, <see cref="Seed"/> + 1, …), all on the same budget and scored on the same test images.</summary>
+    public int Seeds
+    {
+        get => seeds;
+        init => seeds = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Seeds), value, $"--seeds {value}: train every method at least once.");
+    }
+
+    /// <summary>Side the images are brought to (bilinear upsampling of the dataset); the dataset's own size when null.</summary>
+    public int? ReferenceSize { get; init; }
+
+    /// <summary>The test ladder; the reference size's default ladder when null.</summary>
+    public IReadOnlyList<int>? TestSizes { get; init; }
+
+    /// <summary>The geometry these sizes come from, for provenance; null when set by hand.</summary>
+    public StudyGeometry? Geometry { get; init; }
+
+    /// <summary>The options of one geometry: its backbone, sizes and ladder.</summary>
+    public static ReproductionOptions For(StudyGeometry geometry, ReproductionProfile profile, int split, int seeds, int seed, string device)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        return new ReproductionOptions(profile, geometry.Backbone, split, geometry.Scales, seed, device)
+        {
+            Seeds = seeds, ReferenceSize = geometry.ReferenceSize, TestSizes = geometry.TestSizes, Geometry = geometry,
+        };
+    }
+
+    /// <summary>The training seeds, in order.</summary>
+    public IReadOnlyList<int> SeedList => Enumerable.Range(Seed, Seeds).ToArray();
+
+    /// <summary>The training options of one method and seed at the given reference size (identical budgets across methods).</summary>
+    public TrainingOptions Training(TrainingMethod method, int referenceSize, int seed)
     {
         var scales = Scales ?? [(referenceSize + 1) / 2, (3 * referenceSize + 2) / 4];
         return new TrainingOptions(Backbone, method, referenceSize, Profile.Epochs, Profile.BatchSize, Profile.LearningRate,
-            warmupEpochs: Profile.WarmupEpochs, seed: Seed, scales: method == TrainingMethod.Vanilla ? null : scales,
+            warmupEpochs: Profile.WarmupEpochs, seed: seed, scales: method == TrainingMethod.Vanilla ? null : scales,
             trainSubset: Profile.TrainSubset, testSubset: Profile.TrainingTestSubset, device: Device,
             msun: method == TrainingMethod.Msun ? new MsunOptions(Split) : null);
     }
+
+    /// <summary>The training options of one method with the first seed.</summary>
+    public TrainingOptions Training(TrainingMethod method, int referenceSize) => Training(method, referenceSize, Seed);
 }
 
 /// <summary>A progress message of the reproduction (step start/end, per-epoch lines with an estimate of the time left).</summary>
@@ -77,42 +113,79 @@ public sealed record ReproductionProgress(string Step, string Message);
 
 /// <summary>What a reproduction produced.</summary>
 /// <param name="Comparison">The comparison table with the verdict.</param>
-/// <param name="Accuracy">Every accuracy result written to <c>accuracy.json</c>.</param>
+/// <param name="Accuracy">Every accuracy result written to <c>accuracy.json</c> (counts pooled over seeds).</param>
 /// <param name="Macs">The MAC table written to <c>macs.json</c>.</param>
 /// <param name="Elapsed">Wall time of this call.</param>
 /// <param name="ReusedSteps">Steps whose results were already there and were reused.</param>
 public sealed record ReproductionResult(
-    MethodComparison Comparison, IReadOnlyList<MultiScaleAccuracy> Accuracy, MacTable Macs, TimeSpan Elapsed, IReadOnlyList<string> ReusedSteps);
+    MethodComparison Comparison, IReadOnlyList<MultiScaleAccuracy> Accuracy, MacTable Macs, TimeSpan Elapsed, IReadOnlyList<string> ReusedSteps)
+{
+    /// <summary>Accuracy per method, scoring and size as mean ± std over seeds.</summary>
+    public SeedAccuracyTable? Seeds { get; init; }
+}
 
 /// <summary>
 /// The paper's comparison on one dataset: Vanilla, MST and MSUN trained with the same budget (<see cref="Trainer"/>),
-/// each evaluated on the multi-scale protocol (<see cref="CheckpointEvaluation"/>), and one comparison table.
+/// once per seed, each evaluated on the multi-scale protocol (<see cref="CheckpointEvaluation"/>) on the same test
+/// images, and one comparison with intervals and a verdict per claim.
 /// </summary>
 /// <remarks>
-/// <para>Layout of the output folder: <c>vanilla/</c>, <c>mst/</c>, <c>msun/</c> (each: <c>checkpoint.zip</c>,
-/// <c>train-log.jsonl</c>, <c>accuracy.json/.csv</c>, <c>macs.json/.csv</c>, <c>evaluation-step.json</c>), and at the
-/// top <c>accuracy.json/.csv</c>, <c>macs.json/.csv</c>, <c>comparison.json/.csv</c> and <c>verdict.md</c>.</para>
+/// <para>Layout of the output folder: <c>vanilla/seed-K/</c>, <c>mst/seed-K/</c>, <c>msun/seed-K/</c> (each:
+/// <c>checkpoint.zip</c>, <c>train-log.jsonl</c>, <c>accuracy.json/.csv</c>, <c>macs.json/.csv</c>,
+/// <c>routed-correct.npy</c> (uint8 [test sizes, images]: 1 where the routed prediction was right),
+/// <c>evaluation-step.json</c>), and at the top <c>accuracy.json/.csv</c> (counts pooled over seeds),
+/// <c>seeds.json/.csv</c> (mean ± std over seeds), <c>macs.json/.csv</c>, <c>comparison.json/.csv</c> (with the
+/// paired differences and the claims) and <c>verdict.md</c>.</para>
+/// <para>Every method trains on the training split minus <see cref="HeldOutImages"/> images held out for the CKA
+/// study (<see cref="HoldOut"/>), so the study that picks the split never sees the test images that score the methods.</para>
 /// <para>Steps are keyed by their configuration: a training step resumes or reuses the checkpoint of the same options
 /// (a checkpoint of other options is an error, never overwritten); an evaluation step is reused when the hash of its
 /// checkpoint and settings, written to <c>evaluation-step.json</c>, matches. A rerun after an interruption therefore
-/// continues where it stopped.</para>
+/// continues where it stopped, and a rerun with more seeds reuses the seeds already done.</para>
 /// </remarks>
 public static class Reproduction
 {
     /// <summary>The methods, in table order.</summary>
     public static IReadOnlyList<TrainingMethod> Methods { get; } = [TrainingMethod.Vanilla, TrainingMethod.Mst, TrainingMethod.Msun];
 
+    /// <summary>Training images held out for the CKA study: 5 × 1 024, the paper's protocol of five subsets.</summary>
+    public const int HeldOutImages = 5 * 1024;
+
+    // Fixed forever: changing it changes every training set.
+    private const int HeldOutSeed = 0x48454C44;
+
     private const string StepFile = "evaluation-step.json";
+    private const string RoutedCorrectFile = "routed-correct.npy";
+
+    /// <summary>The folder of one method and seed under a reproduction's root.</summary>
+    public static string RunDirectory(string root, TrainingMethod method, int seed) =>
+        Path.Combine(root, method.ToName(), "seed-" + seed.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Splits the training split into the images the methods train on and <see cref="HeldOutImages"/> images held out
+    /// for the CKA study (uniform, fixed seed: the same partition for every method, seed and budget).
+    /// </summary>
+    /// <exception cref="ArgumentException">The training split is too small to hold images out.</exception>
+    public static (ImageDataset Training, ImageDataset StudyImages) HoldOut(ImageDataset train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count < 2 * HeldOutImages)
+            throw new ArgumentException($"the training split has {train.Count} images; holding {HeldOutImages} out for the CKA study needs at least {2 * HeldOutImages}.", nameof(train));
+        var split = SeededSplits.TrainValidation(train.Count, HeldOutImages, HeldOutSeed);
+        return (train.Subset(split.Train.ToArray(), $"training part ({split.Describe()}; the rest is held out for the CKA study)"),
+                train.Subset(split.Validation.ToArray(), $"held out for the CKA study ({split.Describe()})"));
+    }
 
     /// <summary>Runs (or continues) the whole reproduction in <paramref name="outputDirectory"/>.</summary>
-    /// <param name="options">Budget, backbone, split, scales, seed, device.</param>
-    /// <param name="train">Training split.</param>
+    /// <param name="options">Budget, backbone, split, scales, seeds, sizes, device.</param>
+    /// <param name="train">The whole training split (<see cref="HoldOut"/> is applied here).</param>
     /// <param name="test">Test split.</param>
     /// <param name="outputDirectory">Output folder (created if missing).</param>
     /// <param name="progress">Step and epoch messages.</param>
     /// <param name="cancellationToken">Stops at the next batch boundary; finished steps and the last checkpoint stay.</param>
+    /// <param name="notes">Lines the verdict must carry (e.g. that MSUN was built with another split than the study recommended).</param>
     public static ReproductionResult Run(ReproductionOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
-        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default, IReadOnlyList<string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
@@ -120,67 +193,55 @@ public static class Reproduction
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         var watch = Stopwatch.StartNew();
         var root = Path.GetFullPath(outputDirectory);
-        var reference = train.Height;
+        var reference = options.ReferenceSize ?? train.Height;
         var trainingOptions = Preflight(options, reference, root);
         Directory.CreateDirectory(root);
+        var training = HoldOut(train).Training;
         var reused = new List<string>();
         var seconds = new Dictionary<string, double>();
 
-        foreach (var method in Methods)
+        foreach (var seed in options.SeedList)
         {
-            var step = Stopwatch.StartNew();
-            if (TrainStep(trainingOptions[method], train, test, Path.Combine(root, method.ToName()), progress, cancellationToken))
-                reused.Add($"train {method.ToName()}");
-            seconds[$"train_{method.ToName()}"] = step.Elapsed.TotalSeconds;
+            foreach (var method in Methods)
+            {
+                var step = Stopwatch.StartNew();
+                if (TrainStep(trainingOptions[(method, seed)], training, test, RunDirectory(root, method, seed), progress, cancellationToken))
+                    reused.Add($"train {method.ToName()} seed {seed}");
+                seconds[$"train_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
+            }
         }
 
         var evalData = options.Profile.EvaluationImages is int n && n < test.Count
             ? test.Subset(SeededSplits.RandomSubset(test.Count, n, options.Seed), $"seeded subset of {n} (seed {options.Seed})")
             : test;
-        var evaluations = new List<(TrainingMethod Method, MethodEvaluation Result)>();
-        foreach (var method in Methods)
+        var sizes = options.TestSizes ?? MultiScaleEvaluationOptions.DefaultTestSizes(reference);
+        var evaluations = new List<(TrainingMethod Method, int Seed, MethodEvaluation Result)>();
+        foreach (var seed in options.SeedList)
         {
-            var step = Stopwatch.StartNew();
-            var (result, wasReused) = EvaluateStep(Path.Combine(root, method.ToName()), method.ToName(), evalData, options, progress);
-            if (wasReused)
-                reused.Add($"evaluate {method.ToName()}");
-            evaluations.Add((method, result));
-            seconds[$"evaluate_{method.ToName()}"] = step.Elapsed.TotalSeconds;
-        }
-
-        var accuracy = evaluations.SelectMany(e => e.Result.Accuracy).ToArray();
-        var macs = new MacTable(evaluations.SelectMany(e => e.Result.RoutedMacs).ToArray(), new Dictionary<string, string>
-        {
-            ["cost"] = "MACs per image of what runs at each test size: Vanilla/MST the network at the reference size after upsampling; MSUN the routed subnet at the test size + unify + shared network",
-            ["counting"] = "Conv2d + Linear multiply-accumulates, bias excluded (MacCounter)",
-        });
-        var entries = new List<(string, MultiScaleAccuracy, long, IReadOnlyList<long>)>();
-        foreach (var (method, e) in evaluations)
-        {
-            foreach (var a in e.Accuracy)
+            foreach (var method in Methods)
             {
-                IReadOnlyList<long> perSize = a.Scoring switch
-                {
-                    MultiScaleScoring.Routed => e.RoutedMacs.Select(r => r.Macs).ToArray(),
-                    // The oracle must run every subnet to pick the best one.
-                    MultiScaleScoring.BestOfBranches => a.TestSizes.Select(s => e.BranchMacs.Where(r => r.TestSize == s).Sum(r => r.Macs)).ToArray(),
-                    _ => a.TestSizes.Select(s => e.BranchMacs.Single(r => r.TestSize == s && MultiScaleScoring.Branch(r.Branch) == a.Scoring).Macs).ToArray(),
-                };
-                entries.Add((method.ToName(), a, e.Parameters, perSize));
+                var step = Stopwatch.StartNew();
+                var (result, wasReused) = EvaluateStep(RunDirectory(root, method, seed), method.ToName(), evalData, sizes, options, progress, seed);
+                if (wasReused)
+                    reused.Add($"evaluate {method.ToName()} seed {seed}");
+                evaluations.Add((method, seed, result));
+                seconds[$"evaluate_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
             }
         }
 
-        var rows = MethodComparison.BuildRows(entries);
-        var verdict = MethodComparison.ComposeVerdict(rows);
         var provenance = new Dictionary<string, string>
         {
             ["dataset"] = train.Provenance.Describe(),
+            ["training_images"] = training.Provenance.Describe(),
             ["evaluation_images"] = evalData.Count.ToString(CultureInfo.InvariantCulture),
+            ["evaluation_data"] = evalData.Provenance.Describe(),
             ["profile"] = options.Profile.ToString(),
             ["backbone"] = options.Backbone,
-            ["msun"] = trainingOptions[TrainingMethod.Msun].Msun!.Describe(),
-            ["test_sizes"] = string.Join(",", accuracy[0].TestSizes),
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["geometry"] = options.Geometry?.Description ?? "set by hand",
+            ["msun"] = trainingOptions[(TrainingMethod.Msun, options.Seed)].Msun!.Describe(),
+            ["test_sizes"] = string.Join(",", sizes),
+            ["seeds"] = string.Join(",", options.SeedList),
+            ["intervals"] = "95 %: paired bootstrap over the same test images (closed form) + seed-to-seed variance, Welch t (PairedDifference)",
             ["device"] = options.Device,
             ["torch_threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
             ["processor_count"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
@@ -191,32 +252,37 @@ public static class Reproduction
         foreach (var (key, value) in seconds)
             provenance[$"seconds_{key}"] = value.ToString("F1", CultureInfo.InvariantCulture);
         foreach (var method in Methods)
-            provenance[$"training_{method.ToName()}"] = trainingOptions[method].Describe();
-        var comparison = new MethodComparison(rows, verdict, provenance);
+            provenance[$"training_{method.ToName()}"] = trainingOptions[(method, options.Seed)].Describe();
+        for (int i = 0; i < (notes?.Count ?? 0); i++)
+            provenance[$"note_{i + 1}"] = notes![i];
 
-        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, "accuracy.json"), accuracy);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, "accuracy.csv"), accuracy);
-        macs.WriteJsonFile(Path.Combine(root, "macs.json"));
-        macs.WriteCsvFile(Path.Combine(root, "macs.csv"));
-        comparison.WriteJsonFile(Path.Combine(root, "comparison.json"));
-        comparison.WriteCsvFile(Path.Combine(root, "comparison.csv"));
-        AtomicFile.WriteText(Path.Combine(root, "verdict.md"), w => w.Write(VerdictMarkdown(comparison, accuracy, macs)));
-        return new ReproductionResult(comparison, accuracy, macs, watch.Elapsed, reused);
+        var outcome = Compare(evaluations.Select(e => (e.Method.ToName(), e.Seed, e.Result)).ToArray(), provenance, notes ?? []);
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, "accuracy.json"), outcome.Pooled);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, "accuracy.csv"), outcome.Pooled);
+        outcome.Seeds.WriteJsonFile(Path.Combine(root, "seeds.json"));
+        outcome.Seeds.WriteCsvFile(Path.Combine(root, "seeds.csv"));
+        outcome.Macs.WriteJsonFile(Path.Combine(root, "macs.json"));
+        outcome.Macs.WriteCsvFile(Path.Combine(root, "macs.csv"));
+        outcome.Comparison.WriteJsonFile(Path.Combine(root, "comparison.json"));
+        outcome.Comparison.WriteCsvFile(Path.Combine(root, "comparison.csv"));
+        AtomicFile.WriteText(Path.Combine(root, "verdict.md"), w => w.Write(VerdictMarkdown(outcome, notes ?? [])));
+        return new ReproductionResult(outcome.Comparison, outcome.Pooled, outcome.Macs, watch.Elapsed, reused) { Seeds = outcome.Seeds };
     }
 
     /// <summary>
-    /// Validates the options of every method and checks that any checkpoint already in <paramref name="outputDirectory"/>
-    /// belongs to them, before any work is done; returns the training options per method.
+    /// Validates the options of every method and seed and checks that any checkpoint already in
+    /// <paramref name="outputDirectory"/> belongs to them, before any work is done; returns the training options per method and seed.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid options (split, scales, backbone).</exception>
-    /// <exception cref="CheckpointException">A method's folder holds a checkpoint of other options; the message lists the differences.</exception>
-    public static IReadOnlyDictionary<TrainingMethod, TrainingOptions> Preflight(ReproductionOptions options, int referenceSize, string outputDirectory)
+    /// <exception cref="CheckpointException">A run folder holds a checkpoint of other options; the message lists the differences.</exception>
+    public static IReadOnlyDictionary<(TrainingMethod Method, int Seed), TrainingOptions> Preflight(ReproductionOptions options, int referenceSize, string outputDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var result = Methods.ToDictionary(m => m, m => options.Training(m, referenceSize));
-        foreach (var (method, training) in result)
+        var result = options.SeedList.SelectMany(seed => Methods.Select(m => (m, seed)))
+            .ToDictionary(k => k, k => options.Training(k.m, referenceSize, k.seed));
+        foreach (var ((method, seed), training) in result)
         {
-            var directory = Path.Combine(Path.GetFullPath(outputDirectory), method.ToName());
+            var directory = RunDirectory(Path.GetFullPath(outputDirectory), method, seed);
             if (!Checkpoint.Exists(directory))
                 continue;
             var saved = Checkpoint.ReadState(directory).Options.TrajectoryKey().ToDictionary(p => p.Name, p => p.Value);
@@ -237,7 +303,7 @@ public static class Reproduction
         IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var step = $"train {options.Method.ToName()}";
+        var step = $"train {options.Method.ToName()} seed {options.Seed}";
         var resume = Checkpoint.Exists(directory);
         using var trainer = new Trainer(options, train, test, directory, resume);
         if (trainer.EpochsCompleted == options.Epochs)
@@ -259,22 +325,117 @@ public static class Reproduction
         return false;
     }
 
-    private sealed record MethodEvaluation(IReadOnlyList<MultiScaleAccuracy> Accuracy, IReadOnlyList<MacTableRow> RoutedMacs, IReadOnlyList<MacTableRow> BranchMacs, long Parameters);
+    /// <summary>One method and seed evaluated: its results, MACs, parameters (the whole model) and per-image routed hits.</summary>
+    internal sealed record MethodEvaluation(IReadOnlyList<MultiScaleAccuracy> Accuracy, IReadOnlyList<MacTableRow> RoutedMacs,
+        IReadOnlyList<MacTableRow> BranchMacs, long Parameters, IReadOnlyList<byte[]> RoutedCorrect);
 
-    private static (MethodEvaluation Result, bool Reused) EvaluateStep(string directory, string name, ImageDataset data, ReproductionOptions options,
-        IProgress<ReproductionProgress>? progress)
+    /// <summary>Everything the comparison of several methods and seeds gives.</summary>
+    internal sealed record Outcome(IReadOnlyList<MultiScaleAccuracy> Pooled, SeedAccuracyTable Seeds, MacTable Macs, MethodComparison Comparison);
+
+    /// <summary>
+    /// Pools each method's seeds (counts summed: the accuracy of the pool is the mean over seeds), builds the rows, the
+    /// seed table, the paired differences MSUN − MST and MSUN − Vanilla per size and on average, and judges the claims.
+    /// </summary>
+    internal static Outcome Compare(IReadOnlyList<(string Method, int Seed, MethodEvaluation Result)> evaluations,
+        IReadOnlyDictionary<string, string> provenance, IReadOnlyList<string> notes)
     {
-        var step = $"evaluate {name}";
+        var methods = evaluations.Select(e => e.Method).Distinct().ToArray();
+        var bySeed = methods.ToDictionary(m => m, m => evaluations.Where(e => e.Method == m).OrderBy(e => e.Seed).ToArray());
+        var pooled = new List<MultiScaleAccuracy>();
+        var entries = new List<(string, MultiScaleAccuracy, long, IReadOnlyList<long>)>();
+        var routedRows = new List<MacTableRow>();
+        foreach (var method in methods)
+        {
+            var runs = bySeed[method];
+            var first = runs[0].Result;
+            routedRows.AddRange(first.RoutedMacs);
+            foreach (var a in first.Accuracy)
+            {
+                var all = runs.Select(r => r.Result.Accuracy.Single(x => x.Scoring == a.Scoring)).ToArray();
+                var pool = Pool(all, runs.Select(r => r.Seed).ToArray());
+                pooled.Add(pool);
+                IReadOnlyList<long> perSize = a.Scoring switch
+                {
+                    MultiScaleScoring.Routed => first.RoutedMacs.Select(r => r.Macs).ToArray(),
+                    // The oracle must run every subnet to pick the best one.
+                    MultiScaleScoring.BestOfBranches => a.TestSizes.Select(s => first.BranchMacs.Where(r => r.TestSize == s).Sum(r => r.Macs)).ToArray(),
+                    _ => a.TestSizes.Select(s => first.BranchMacs.Single(r => r.TestSize == s && MultiScaleScoring.Branch(r.Branch) == a.Scoring).Macs).ToArray(),
+                };
+                entries.Add((method, pool, first.Parameters, perSize));
+            }
+        }
+
+        var macs = new MacTable(routedRows, new Dictionary<string, string>
+        {
+            ["cost"] = "MACs per image of what runs at each test size: Vanilla/MST the network at the reference size after upsampling; MSUN the routed subnet at the test size + unify + shared network",
+            ["counting"] = "Conv2d + Linear multiply-accumulates, bias excluded (MacCounter)",
+        });
+        var seedTable = SeedAccuracyTable.Build(
+            methods.Select(m => (m, (IReadOnlyList<(int, IReadOnlyList<MultiScaleAccuracy>)>)bySeed[m].Select(r => (r.Seed, r.Result.Accuracy)).ToArray())).ToArray(),
+            new Dictionary<string, string> { ["seeds"] = string.Join(",", evaluations.Select(e => e.Seed).Distinct()), ["std"] = "sample standard deviation over seeds (n - 1); NaN for one seed" });
+
+        var rows = MethodComparison.BuildRows(entries);
+        var sizes = pooled[0].TestSizes;
+        var differences = new List<NamedDifference>();
+        var claims = Array.Empty<ClaimVerdict>();
+        if (methods.Contains("msun") && methods.Contains("mst") && methods.Contains("vanilla"))
+        {
+            foreach (var other in new[] { "mst", "vanilla" })
+            {
+                differences.Add(Difference("msun", other, null, bySeed, s => PairedDifference.MeanOverSizes(s.Select(Scores).ToArray())));
+                for (int i = 0; i < sizes.Count; i++)
+                {
+                    int index = i;
+                    differences.Add(Difference("msun", other, sizes[i], bySeed, s => Scores(s[index])));
+                }
+            }
+
+            NamedDifference Find(string other, int? size) => differences.Single(d => d.Subtrahend == other && d.Size == size);
+            claims = [.. PaperClaims.Judge(Find("mst", null), Find("vanilla", null), Find("vanilla", sizes.Min()), Find("vanilla", sizes.Max()))];
+        }
+
+        var verdict = MethodComparison.ComposeVerdict(rows, claims) + string.Concat(notes.Select(n => " Note: " + n));
+        return new Outcome(pooled, seedTable, macs, new MethodComparison(rows, verdict, provenance, claims, differences));
+    }
+
+    private static double[] Scores(byte[] hits) => hits.Select(h => (double)h).ToArray();
+
+    private static NamedDifference Difference(string minuend, string subtrahend, int? size,
+        IReadOnlyDictionary<string, (string Method, int Seed, MethodEvaluation Result)[]> bySeed, Func<IReadOnlyList<byte[]>, double[]> scores)
+    {
+        IReadOnlyList<IReadOnlyList<double>> Rows(string m) => bySeed[m].Select(r => (IReadOnlyList<double>)scores(r.Result.RoutedCorrect)).ToArray();
+        return new NamedDifference(minuend, subtrahend, size, PairedDifference.Compute(Rows(minuend), Rows(subtrahend)));
+    }
+
+    /// <summary>One result whose counts are the sums over the seeds' results (same images, same sizes): its accuracy is the mean over seeds.</summary>
+    private static MultiScaleAccuracy Pool(IReadOnlyList<MultiScaleAccuracy> seeds, IReadOnlyList<int> seedIds)
+    {
+        var first = seeds[0];
+        var sizes = first.Sizes.Select((s, i) => new SizeAccuracy(s.Size, s.Branch,
+            Enumerable.Range(0, s.CorrectPerClass.Count).Select(k => seeds.Sum(r => r.Sizes[i].CorrectPerClass[k])).ToArray(),
+            Enumerable.Range(0, s.TotalPerClass.Count).Select(k => seeds.Sum(r => r.Sizes[i].TotalPerClass[k])).ToArray())).ToArray();
+        var provenance = new Dictionary<string, string>(first.Provenance)
+        {
+            ["pooled_seeds"] = string.Join(",", seedIds),
+            ["pooling"] = seeds.Count == 1 ? "one seed" : $"counts summed over {seeds.Count} seeds on the same test images: accuracy = mean over seeds",
+        };
+        return new MultiScaleAccuracy(first.Model, first.Scoring, first.ReferenceSize, sizes, provenance);
+    }
+
+    private static (MethodEvaluation Result, bool Reused) EvaluateStep(string directory, string name, ImageDataset data, IReadOnlyList<int> sizes,
+        ReproductionOptions options, IProgress<ReproductionProgress>? progress, int seed)
+    {
+        var step = $"evaluate {name} seed {seed}";
         var state = Checkpoint.ReadState(directory);
-        var sizes = MultiScaleEvaluationOptions.DefaultTestSizes(state.Options.ReferenceSize);
-        var description = string.Join("; ", state.Identity(), $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false");
-        string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"), stepPath = Path.Combine(directory, StepFile);
-        if (File.Exists(accuracyPath) && File.Exists(macsPath) && KeyedStep.Find(stepPath, description) is { } record)
+        var description = string.Join("; ", state.Identity(), $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false", "routed_correct=kept");
+        string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"),
+            stepPath = Path.Combine(directory, StepFile), correctPath = Path.Combine(directory, RoutedCorrectFile);
+        if (File.Exists(accuracyPath) && File.Exists(macsPath) && File.Exists(correctPath) && KeyedStep.Find(stepPath, description) is { } record)
         {
             progress?.Report(new ReproductionProgress(step, $"reusing {accuracyPath} (same checkpoint and settings)"));
             var table = MacTable.ReadJsonFile(macsPath);
             return (new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
-                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64()), true);
+                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64(), ReadCorrect(correctPath, sizes.Count, data.Count)), true);
         }
 
         progress?.Report(new ReproductionProgress(step, $"{data.Count} images at sizes {string.Join(",", sizes)}"));
@@ -284,32 +445,77 @@ public static class Reproduction
         var branchRows = outcome.BranchMacs.SelectMany(p => p.Value.Select(r =>
             new MacTableRow($"{name} {MultiScaleScoring.Branch(p.Key)}", r.TestSize, r.Branch, r.InputSize, r.Parameters, r.Macs, r.OtherOps))).ToArray();
         var results = outcome.Accuracy.All;
+        var correct = outcome.Accuracy.RoutedCorrect ?? throw new InvalidOperationException("the evaluator kept no per-image results.");
         MultiScaleResultFiles.WriteJsonFile(accuracyPath, results);
         MultiScaleResultFiles.WriteCsvFile(Path.Combine(directory, "accuracy.csv"), results);
+        var flat = new byte[sizes.Count * data.Count];
+        for (int i = 0; i < sizes.Count; i++) correct[i].CopyTo(flat, i * data.Count);
+        Npy.Write(correctPath, new NpyArray([sizes.Count, data.Count], flat));
         var macs = new MacTable([.. outcome.Macs, .. branchRows], new Dictionary<string, string> { ["model"] = name });
         macs.WriteJsonFile(macsPath);
         macs.WriteCsvFile(Path.Combine(directory, "macs.csv"));
         KeyedStep.Save(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
         progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {outcome.Accuracy.Routed.MeanAccuracy:P2} (routed)")));
-        return (new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters), false);
+        return (new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters, correct), false);
     }
 
-    private static string VerdictMarkdown(MethodComparison comparison, IReadOnlyList<MultiScaleAccuracy> accuracy, MacTable macs)
+    private static byte[][] ReadCorrect(string path, int sizes, int images)
+    {
+        var array = Npy.Read(path);
+        if (array.Shape.Count != 2 || array.Shape[0] != sizes || array.Shape[1] != images || array.Data is not byte[] flat)
+            throw new InvalidDataException($"{path}: expected uint8 [{sizes}, {images}] (test sizes × images); found {array.ElementType} [{string.Join(", ", array.Shape)}].");
+        return Enumerable.Range(0, sizes).Select(i => flat.AsSpan(i * images, images).ToArray()).ToArray();
+    }
+
+    private static string VerdictMarkdown(Outcome outcome, IReadOnlyList<string> notes)
     {
         var ci = CultureInfo.InvariantCulture;
+        var comparison = outcome.Comparison;
         var sb = new StringBuilder();
         sb.AppendLine("# MSUN reproduction: verdict").AppendLine();
-        sb.AppendLine(comparison.Verdict).AppendLine();
-        var sizes = accuracy[0].TestSizes;
+        if (comparison.Provenance.TryGetValue("geometry", out var geometry)) sb.AppendLine($"Geometry: {geometry}.").AppendLine();
+        comparison.Provenance.TryGetValue("seeds", out var seeds);
+        sb.AppendLine($"Seeds: {seeds}; test images: {comparison.Provenance.GetValueOrDefault("evaluation_images")}. Accuracies are top-1 % as mean ± sample std over seeds; intervals are 95 % over test images and seeds (see comparison.json, 'intervals').").AppendLine();
+        sb.AppendLine("## The paper's claims").AppendLine();
+        if (comparison.Claims.Count == 0) sb.AppendLine("Not judged (the comparison lacks one of Vanilla, MST, MSUN).");
+        foreach (var c in comparison.Claims)
+            sb.AppendLine($"- **{c.OutcomeName}** — {c.Claim}. {c.Evidence}.");
+        foreach (var n in notes)
+            sb.AppendLine($"- Note: {n}");
+        sb.AppendLine().AppendLine("## Summary").AppendLine().AppendLine(comparison.Verdict).AppendLine();
+
+        var sizes = outcome.Pooled[0].TestSizes;
+        sb.AppendLine("## Accuracy per test size (mean ± std over seeds)").AppendLine();
         sb.AppendLine("| model | scoring | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " | mean |");
         sb.AppendLine("|---|---|" + string.Concat(sizes.Select(_ => "---|")) + "---|");
-        foreach (var a in accuracy)
-            sb.AppendLine($"| {a.Model} | {a.Scoring} | " + string.Join(" | ", sizes.Select(s => (100 * a.AccuracyAt(s)).ToString("F2", ci))) + $" | {(100 * a.MeanAccuracy).ToString("F2", ci)} |");
+        string Cell(SeedAccuracyRow r) => double.IsNaN(r.Std)
+            ? (100 * r.Mean).ToString("F2", ci)
+            : $"{(100 * r.Mean).ToString("F2", ci)} ± {(100 * r.Std).ToString("F2", ci)}";
+        foreach (var a in outcome.Pooled)
+            sb.AppendLine($"| {a.Model} | {a.Scoring} | " + string.Join(" | ", sizes.Select(s => Cell(outcome.Seeds.Row(a.Model, a.Scoring, s)))) +
+                          $" | {Cell(outcome.Seeds.Row(a.Model, a.Scoring, null))} |");
+
+        if (comparison.Differences.Count > 0)
+        {
+            sb.AppendLine().AppendLine("## Paired differences, MSUN routed minus each baseline (pp, 95 % interval)").AppendLine();
+            sb.AppendLine("| baseline | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " | mean |");
+            sb.AppendLine("|---|" + string.Concat(sizes.Select(_ => "---|")) + "---|");
+            string D(NamedDifference d) => string.Create(ci, $"{100 * d.Interval.Mean:+0.00;-0.00} [{100 * d.Interval.Low:+0.00;-0.00}, {100 * d.Interval.High:+0.00;-0.00}]");
+            foreach (var other in comparison.Differences.Select(d => d.Subtrahend).Distinct())
+                sb.AppendLine($"| {other} | " + string.Join(" | ", sizes.Select(s => D(comparison.Differences.Single(d => d.Subtrahend == other && d.Size == s)))) +
+                              $" | {D(comparison.Differences.Single(d => d.Subtrahend == other && d.Size is null))} |");
+        }
+
+        sb.AppendLine().AppendLine("## Parameters and MACs").AppendLine();
+        sb.AppendLine("| model | parameters (whole model) | mean MACs per image (routed) | vs Vanilla |");
+        sb.AppendLine("|---|---|---|---|");
+        foreach (var r in comparison.Rows.Where(r => r.Scoring == MultiScaleScoring.Routed))
+            sb.AppendLine(string.Create(ci, $"| {r.Method} | {r.Parameters:N0} | {r.MeanMacs:N0} | {r.MacsRatioToVanilla:F3} |"));
         sb.AppendLine().AppendLine("MACs per image (routed):").AppendLine();
         sb.AppendLine("| model | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " |");
         sb.AppendLine("|---|" + string.Concat(sizes.Select(_ => "---|")));
-        foreach (var model in macs.Rows.Select(r => r.Model).Distinct())
-            sb.AppendLine($"| {model} | " + string.Join(" | ", sizes.Select(s => macs.Rows.First(r => r.Model == model && r.TestSize == s).Macs.ToString("N0", ci))) + " |");
+        foreach (var model in outcome.Macs.Rows.Select(r => r.Model).Distinct())
+            sb.AppendLine($"| {model} | " + string.Join(" | ", sizes.Select(s => outcome.Macs.Rows.First(r => r.Model == model && r.TestSize == s).Macs.ToString("N0", ci))) + " |");
         return sb.ToString();
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Statistics;
 
 namespace Msun.Analysis.Core.Tests.Results;
 
@@ -31,15 +32,23 @@ public class MethodComparisonTests
     }
 
     [Fact]
-    public void VerdictStatesTheClaimsFromTheNumbers()
+    public void VerdictGivesPointEstimatesWithoutJudgingAndEachClaimWithItsInterval()
     {
-        var verdict = MethodComparison.ComposeVerdict(Rows());
-        Assert.Contains("MSUN routed 80.00 % vs MST 66.67 % vs Vanilla 56.67 %", verdict);
-        Assert.Contains("MSUN beats both", verdict);
-        Assert.Contains("+50.00 pp", verdict); // 70 % vs 20 % at 8 px
-        Assert.Contains("about the same", verdict); // 90 % vs 90 % at 28 px
-        Assert.Contains("20.00 % fewer", verdict);
-        Assert.Contains("more than the abstract's 7.01-16.13 %", verdict);
+        var noClaims = MethodComparison.ComposeVerdict(Rows(), []);
+        Assert.Contains("MSUN routed 80.00 % vs MST 66.67 % vs Vanilla 56.67 %", noClaims);
+        Assert.Contains("at 8 px 70.00 % vs 50.00 % vs 20.00 %", noClaims);
+        Assert.Contains("No claim is judged: there are no intervals.", noClaims);
+        foreach (var word in new[] { "beats both", "does NOT hold", "as claimed", "HOLDS", "FAILS" })
+            Assert.DoesNotContain(word, noClaims);
+        Assert.Contains("20.00 % fewer", noClaims);
+        Assert.Contains("more than the abstract's 7.01-16.13 %", noClaims);
+
+        var interval = new DifferenceInterval(0.1, -0.01, 0.21, 0.95, 1e-3, 1e-3, 5, 3, 3, 100);
+        var claims = PaperClaims.Judge(new("msun", "mst", null, interval), new("msun", "vanilla", null, interval),
+            new("msun", "vanilla", 8, interval), new("msun", "vanilla", 28, interval));
+        var verdict = MethodComparison.ComposeVerdict(Rows(), claims);
+        Assert.Contains("UNDECIDED at 95 % (both intervals include 0: msun − mst, mean over sizes: +10.00 pp [-1.00 pp, +21.00 pp]", verdict);
+        Assert.Equal(3, verdict.Split("UNDECIDED").Length - 1);
 
         var worse = MethodComparison.BuildRows(
         [
@@ -47,11 +56,21 @@ public class MethodComparisonTests
             ("mst", Acc("mst", MultiScaleScoring.Routed, 5, 7, 8), 100, [1000, 1000, 1000]),
             ("msun", Acc("msun", MultiScaleScoring.Routed, 1, 6, 7), 140, [850, 850, 900]),
         ]);
-        var no = MethodComparison.ComposeVerdict(worse);
-        Assert.Contains("does NOT hold", no);
-        Assert.Contains("no gain over Vanilla", no);
-        Assert.Contains("worse by more than 1 pp", no);
-        Assert.Contains("inside the abstract's 7.01-16.13 % range", no); // mean 866.67 of 1000: 13.33 % fewer
+        Assert.Contains("inside the abstract's 7.01-16.13 % range", MethodComparison.ComposeVerdict(worse, [])); // mean 866.67 of 1000: 13.33 % fewer
+    }
+
+    [Fact]
+    public void ClaimsAndDifferencesRoundTripThroughJson()
+    {
+        var withSeeds = new DifferenceInterval(0.1, 0.02, 0.18, 0.95, 1e-3, 2e-3, 7.5, 3, 3, 100);
+        var oneSeed = new DifferenceInterval(0.1, 0.02, 0.18, 0.95, 1e-3, double.NaN, 99, 1, 1, 100);
+        var differences = new NamedDifference[] { new("msun", "mst", null, withSeeds), new("msun", "vanilla", 8, oneSeed) };
+        var claims = PaperClaims.Judge(differences[0], differences[0], differences[1], differences[1]);
+        var comparison = new MethodComparison(Rows(), MethodComparison.ComposeVerdict(Rows(), claims), null, claims, differences);
+        var json = comparison.ToJson();
+        Assert.Contains("\"seed_variance\": null", json);
+        Assert.Equal(comparison, MethodComparison.ReadJson(new MemoryStream(Encoding.UTF8.GetBytes(json))));
+        Assert.Equal("holds", MethodComparison.ReadJson(new MemoryStream(Encoding.UTF8.GetBytes(json))).Claims[0].OutcomeName);
     }
 
     [Fact]
