@@ -96,7 +96,7 @@ public class StudyGeometryTests
         {
             torch.manual_seed(0);
             using var model = BackboneRegistry.Get(name).Create();
-            return Evaluation.MacCounter.Count(model, 1, 1, size, size).Macs;
+            return Msun.Analysis.Torch.Evaluation.MacCounter.Count(model, 1, 1, size, size).TotalMacs;
         }
 
         double small = Macs("resnet18-small", 28);
