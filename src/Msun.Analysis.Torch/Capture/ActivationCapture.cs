@@ -59,7 +59,7 @@ public sealed class ActivationCapture
         {
             var name = names[i] ?? throw new ArgumentException("a layer name is null.", nameof(layers));
             if (!modules.TryGetValue(name, out var module))
-                throw new ArgumentException($"unknown layer '{name}'. {DescribeValidNames(model, modules.Keys)}", nameof(layers));
+                throw new ArgumentException($"unknown layer '{name}'. {DescribeValidNames(model, name, modules.Keys)}", nameof(layers));
             if (module is not nn.Module<Tensor, Tensor> single)
                 throw new ArgumentException(
                     $"layer '{name}' is a {module.GetType().Name}, which does not map one tensor to one tensor; capture hooks single-tensor modules.",
@@ -167,9 +167,28 @@ public sealed class ActivationCapture
         calls.Add(ActivationCopy.ToHost(output, name, calls.Count, Options.Policy));
     }
 
-    private static string DescribeValidNames(nn.Module model, IEnumerable<string> paths)
+    private static string DescribeValidNames(nn.Module model, string unknown, IReadOnlyCollection<string> paths)
     {
         var stages = model is Backbone b ? $"Stages: {string.Join(", ", b.Stages.Select(s => s.Name))}. " : "";
-        return $"{stages}Valid module paths: {string.Join(", ", paths)}.";
+        var nearest = paths.OrderBy(p => EditDistance(unknown, p)).ThenBy(p => p, StringComparer.Ordinal).Take(NearestShown);
+        return $"{stages}Nearest module paths: {string.Join(", ", nearest)} ({paths.Count} paths in all; ValidLayerNames lists them).";
+    }
+
+    private const int NearestShown = 5;
+
+    /// <summary>Levenshtein distance (insertions, deletions, substitutions), case-sensitive as module paths are.</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        var current = new int[b.Length + 1];
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 }

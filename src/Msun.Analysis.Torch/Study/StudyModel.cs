@@ -3,6 +3,7 @@ using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Weights;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Msun.Analysis.Torch.Study;
 
@@ -17,19 +18,29 @@ public enum StudyModelSource
 
     /// <summary>Freshly initialised from a seed: an untrained baseline.</summary>
     FreshInitialisation,
+
+    /// <summary>A module the caller built and owns the weights of (<see cref="StudyModel.FromModule"/>), registered or not.</summary>
+    Module,
 }
 
 /// <summary>
-/// The network a scale study runs: a registered backbone with its stages, its input channels, and a record of
-/// where its weights came from (written into the profile's provenance). The caller owns it (dispose it when done).
+/// The network a scale study runs: any single-tensor TorchSharp module with an ordered list of blocks (module paths as
+/// <c>named_modules()</c> reports them, shallow to deep), its input channels, and a record of where its weights came
+/// from (written into the profile's provenance). A registered backbone brings its spec, whose stages are the default
+/// blocks. The caller owns it (dispose it when done).
 /// </summary>
 public sealed class StudyModel : IDisposable
 {
-    private StudyModel(Backbone model, BackboneSpec spec, int inChannels, StudyModelSource source, string? path,
-        IReadOnlyDictionary<string, string> provenance, int? trainedReferenceSize)
+    private readonly bool owned;
+
+    private StudyModel(nn.Module<Tensor, Tensor> model, BackboneSpec? spec, string name, IReadOnlyList<string> blocks, int inChannels,
+        StudyModelSource source, string? path, IReadOnlyDictionary<string, string> provenance, int? trainedReferenceSize, bool owned = true)
     {
         Model = model;
         Spec = spec;
+        Name = name;
+        Blocks = blocks;
+        this.owned = owned;
         InChannels = inChannels;
         Source = source;
         Path = path;
@@ -37,11 +48,17 @@ public sealed class StudyModel : IDisposable
         TrainedReferenceSize = trainedReferenceSize;
     }
 
-    /// <summary>The module (stages = the paper's blocks).</summary>
-    public Backbone Model { get; }
+    /// <summary>The module the study runs (for a registered backbone a <see cref="Backbone"/>, whose stages are the paper's blocks).</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
 
-    /// <summary>Its registry entry (stage names, declared shapes, minimum input size).</summary>
-    public BackboneSpec Spec { get; }
+    /// <summary>Its backbone spec (declared stage shapes, minimum input size), or null for a module without one.</summary>
+    public BackboneSpec? Spec { get; }
+
+    /// <summary>Name in messages and provenance: the backbone's registry name, or the caller's.</summary>
+    public string Name { get; }
+
+    /// <summary>The blocks studied by default, shallow to deep: module paths of <see cref="Model"/> (a backbone's stages).</summary>
+    public IReadOnlyList<string> Blocks { get; }
 
     /// <summary>Input channels the model expects.</summary>
     public int InChannels { get; }
@@ -105,7 +122,7 @@ public sealed class StudyModel : IDisposable
         };
         if (state.History.Count > 0)
             provenance["model.test_accuracy"] = state.History[^1].TestAccuracy.ToString("R", ci);
-        return new StudyModel(model, spec, state.Dataset.Channels, StudyModelSource.Checkpoint, Checkpoint.PathIn(full), provenance,
+        return new StudyModel(model, spec, spec.Name, spec.StageNames, state.Dataset.Channels, StudyModelSource.Checkpoint, Checkpoint.PathIn(full), provenance,
             state.Options.ReferenceSize);
     }
 
@@ -141,7 +158,7 @@ public sealed class StudyModel : IDisposable
             ["model.weights"] = full,
             ["model.weights_loaded"] = $"{report.Format}, {report.Loaded.Count} tensors, {report.Describe().ReplaceLineEndings("; ")}",
         };
-        return new StudyModel(model, spec, inChannels ?? spec.InChannels, StudyModelSource.PyTorchWeights, full, provenance, null);
+        return new StudyModel(model, spec, spec.Name, spec.StageNames, inChannels ?? spec.InChannels, StudyModelSource.PyTorchWeights, full, provenance, null);
     }
 
     /// <summary>A freshly initialised backbone: torch's generator is seeded with <paramref name="seed"/> first, so the weights are reproducible.</summary>
@@ -161,9 +178,45 @@ public sealed class StudyModel : IDisposable
             ["model.source"] = "fresh-initialisation",
             ["model.init_seed"] = seed.ToString(CultureInfo.InvariantCulture),
         };
-        return new StudyModel(model, spec, inChannels ?? spec.InChannels, StudyModelSource.FreshInitialisation, null, provenance, null);
+        return new StudyModel(model, spec, spec.Name, spec.StageNames, inChannels ?? spec.InChannels, StudyModelSource.FreshInitialisation, null, provenance, null);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    /// <summary>
+    /// Any module the caller built (and keeps owning: disposing the study model leaves it alone), studied at
+    /// <paramref name="blocks"/>: module paths as <c>named_modules()</c> reports them, in network order (the order
+    /// is the depth the split rule reads). No registry entry is needed.
+    /// </summary>
+    /// <param name="module">The network; it must map one image batch to one tensor (wrap a multi-output network in a
+    /// module that returns the output wanted). The study runs it in eval mode, so auxiliary heads that only run in
+    /// training mode stay silent.</param>
+    /// <param name="blocks">Block paths, at least one, no repeats; each must be a single-tensor module that runs once per forward.</param>
+    /// <param name="inChannels">Input channels the module expects.</param>
+    /// <param name="name">Name in messages and provenance.</param>
+    /// <param name="spec">The module's backbone spec when it has one (declared shapes); null otherwise.</param>
+    /// <exception cref="ArgumentException">An unknown path (the message lists the nearest valid ones), a repeated path, a
+    /// path whose module does not map one tensor to one tensor, or no paths.</exception>
+    public static StudyModel FromModule(nn.Module<Tensor, Tensor> module, IReadOnlyList<string> blocks, int inChannels, string name = "module",
+        BackboneSpec? spec = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        Capture.ActivationCapture.Create(module, blocks); // validates the paths: nearest names on a miss, single-tensor modules
+        var provenance = new Dictionary<string, string>
+        {
+            ["model.backbone"] = name,
+            ["model.source"] = "module",
+            ["model.type"] = module.GetType().Name,
+            ["model.parameters"] = module.parameters().Sum(p => p.numel()).ToString(CultureInfo.InvariantCulture),
+        };
+        return new StudyModel(module, spec, name, blocks.ToArray(), inChannels, StudyModelSource.Module, null, provenance, null, owned: false);
+    }
+
+    /// <summary>Disposes the module, unless it came from <see cref="FromModule"/> (the caller owns it).</summary>
+    public void Dispose()
+    {
+        if (owned)
+            Model.Dispose();
+    }
 }
