@@ -131,9 +131,11 @@ public sealed class StudyModel : IDisposable
     /// <param name="weightsPath">The weights file.</param>
     /// <param name="inChannels">Input channels (the spec's default when null).</param>
     /// <param name="numClasses">Classes of the head (the spec's default when null); must match the file.</param>
+    /// <param name="loadOptions">Strictness and key rename rules (a timm or wrapped checkpoint); strict without renaming by default.</param>
     /// <exception cref="ArgumentException">Unknown backbone.</exception>
     /// <exception cref="WeightLoadException">Keys or shapes do not fit.</exception>
-    public static StudyModel FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null)
+    public static StudyModel FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null,
+        WeightLoadOptions? loadOptions = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
@@ -143,7 +145,7 @@ public sealed class StudyModel : IDisposable
         WeightLoadReport report;
         try
         {
-            report = PyTorchWeights.Load(model, full);
+            report = PyTorchWeights.Load(model, full, loadOptions);
         }
         catch
         {
