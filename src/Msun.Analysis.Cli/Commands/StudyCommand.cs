@@ -122,7 +122,7 @@ internal static class StudyCommand
         var recommendation = SplitSelector.Recommend(profileResult, new SplitRuleOptions());
         SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ScaleStudyResult.ProfileJson));
         Console.Error.Write(recommendation.Explain());
-        int msunSplit = forcedSplit ?? Math.Max(1, recommendation.Split);
+        int msunSplit = forcedSplit ?? SubnetDepth.BuildableSplit(recommendation.Split, geometry.Spec.Stages.Count);
         var note = forcedSplit is int f
             ? $"MSUN was trained with --split {f}; the CKA study recommended {recommendation.Split}."
             : recommendation.Split == 0
