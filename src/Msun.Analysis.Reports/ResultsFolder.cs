@@ -19,19 +19,19 @@ public sealed record ResultFile<T>(string Path, string RelativePath, string Labe
 public sealed class ResultsFolder
 {
     /// <summary>File name of a CKA profile.</summary>
-    public const string ProfileJson = "profile.json";
+    public const string ProfileJson = ResultFiles.ProfileJson;
 
     /// <summary>File name of a block × block grid.</summary>
-    public const string GridJson = "grid.json";
+    public const string GridJson = ResultFiles.GridJson;
 
     /// <summary>File name of a split recommendation.</summary>
     public const string SplitJson = SplitRecommendationFiles.Json;
 
     /// <summary>File name of multi-scale accuracy results.</summary>
-    public const string AccuracyJson = "accuracy.json";
+    public const string AccuracyJson = ResultFiles.AccuracyJson;
 
     /// <summary>File name of a MAC table.</summary>
-    public const string MacsJson = "macs.json";
+    public const string MacsJson = ResultFiles.MacsJson;
 
     /// <summary>The comparison of methods written by <c>msun reproduce</c> and <c>msun study</c>.</summary>
     public const string ComparisonJson = "comparison.json";

@@ -13,10 +13,8 @@ public static class TorchDevices
     /// <exception cref="ArgumentException">An unknown name, CUDA unavailable, or no such CUDA device.</exception>
     public static Device Resolve(string name)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        name = CheckName(name);
         if (name == "cpu") return CPU;
-        bool cuda = name == "cuda" || (name.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(name[5..], out int n) && n >= 0);
-        if (!cuda) throw new ArgumentException($"device '{name}': expected cpu, cuda or cuda:N.");
         if (!torch.cuda.is_available())
             throw new ArgumentException(
                 $"device '{name}' was asked for, but CUDA is not available (torch.cuda.is_available() is false): this build or machine has "
@@ -25,5 +23,21 @@ public static class TorchDevices
         if (device.index >= torch.cuda.device_count())
             throw new ArgumentException($"device '{name}' does not exist: {torch.cuda.device_count()} CUDA device(s) found.");
         return device;
+    }
+
+    /// <summary>
+    /// The device name in lower case when it is <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (any case): the toolkit's one
+    /// check of a device name, used by the options records and <see cref="Resolve"/>. Says nothing about availability.
+    /// </summary>
+    /// <param name="name">The name.</param>
+    /// <param name="parameterName">The parameter named in the exception.</param>
+    /// <exception cref="ArgumentException">Another name.</exception>
+    public static string CheckName(string name, string? parameterName = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name, parameterName ?? nameof(name));
+        var lower = name.ToLowerInvariant();
+        bool valid = lower == "cpu" || lower == "cuda"
+            || (lower.StartsWith("cuda:", StringComparison.Ordinal) && lower.Length > 5 && lower[5..].All(char.IsAsciiDigit));
+        return valid ? lower : throw new ArgumentException($"device '{name}': expected cpu, cuda or cuda:N.", parameterName);
     }
 }

@@ -57,23 +57,25 @@ public class ResultsFolderTests
     }
 
     [Fact]
-    public void ResultsRepeatedAtTheTopOfAReproductionAreReadOnce()
+    public void ResultsSummarisedAtTheTopOfAReproductionAreReadOnce()
     {
         using var tmp = new TempFolder();
         var all = SampleResults.Accuracies();
         var macs = SampleResults.Macs();
-        // As msun reproduce lays it out: each method in its folder, all of them again at the top.
+        // As msun reproduce lays it out: each method and seed in its folder, all of them pooled at the top. The seed-1 files
+        // differ from the top (another seed), so only the rule "a summary above hides its inputs" keeps them out.
         foreach (var method in new[] { "vanilla", "mst", "msun" })
         {
-            var dir = Directory.CreateDirectory(Path.Combine(tmp.Path, method)).FullName;
-            Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(dir, "accuracy.json"), [.. all.Where(r => r.Model.StartsWith(method))]);
+            var dir = Directory.CreateDirectory(Path.Combine(tmp.Path, method, "seed-1")).FullName;
+            Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(dir, "accuracy.json"),
+                [.. all.Where(r => r.Model.StartsWith(method)).Select(r => r.WithProvenance(new Dictionary<string, string> { ["seed"] = "1" }))]);
             new Msun.Analysis.Core.Results.MacTable([.. macs.Rows.Where(r => r.Model.StartsWith(method))]).WriteJsonFile(Path.Combine(dir, "macs.json"));
         }
 
         Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(tmp.Path, "accuracy.json"), all);
         macs.WriteJsonFile(Path.Combine(tmp.Path, "macs.json"));
         var folder = ResultsFolder.Load(tmp.Path);
-        Assert.Equal(4, folder.Accuracy.Count);
+        Assert.Equal("accuracy.json", Assert.Single(folder.Accuracy).RelativePath);
         Assert.Equal(all.Count, folder.AllAccuracy().Count);
         Assert.Equal(all.Select(r => (r.Model, r.Scoring)).Order(), folder.AllAccuracy().Select(r => (r.Model, r.Scoring)).Order());
         Assert.Equal(macs.Rows.Count, folder.AllMacs()!.Rows.Count);

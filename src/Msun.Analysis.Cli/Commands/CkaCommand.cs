@@ -113,38 +113,11 @@ internal static class CkaCommand
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
-            Number(w, "cka", r.Value);
-            w.WriteBoolean("defined", r.IsDefined);
-            w.WriteString("undefined_reason", r.UndefinedReason);
-            w.WriteString("kernel", r.Kernel);
-            w.WriteString("sigma_rule", r.SigmaRule);
-            if (request.Kernel == "rbf" && request.SigmaRule != "fixed") Number(w, "sigma_fraction", request.SigmaFraction ?? 0.5);
-            Number(w, "sigma_x", r.SigmaX);
-            Number(w, "sigma_y", r.SigmaY);
-            w.WriteString("estimator", r.Estimator == HsicEstimator.Unbiased ? "unbiased" : "biased");
-            w.WriteBoolean("debiased", r.Estimator == HsicEstimator.Unbiased);
-            w.WriteString("form", r.Form);
-            w.WriteString("precision", r.Precision == CkaPrecision.Float64 ? "float64" : "float32-products");
-            w.WriteNumber("n", r.N);
-            w.WriteNumber("d1", r.DX);
-            w.WriteNumber("d2", r.DY);
-            if (r.BatchSize is int b) { w.WriteNumber("batch_size", b); w.WriteNumber("batches", r.Batches!.Value); }
-            Number(w, "hsic_xy", r.HsicXY);
-            Number(w, "hsic_xx", r.HsicXX);
-            Number(w, "hsic_yy", r.HsicYY);
-            w.WriteString("note", r.Note);
-            w.WriteString("blas", r.Blas.ToString());
+            r.WriteJsonProperties(w, request.Kernel == "rbf" && request.SigmaRule != "fixed" ? request.SigmaFraction ?? 0.5 : null);
             w.WriteString("x", request.X.FullName);
             w.WriteString("y", request.Y.FullName);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>JSON has no NaN: an undefined number is written as null (the reason is a field of its own).</summary>
-    private static void Number(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is double v && double.IsFinite(v)) w.WriteNumber(name, v);
-        else w.WriteNull(name);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
 
@@ -40,7 +41,7 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static readonly string[] Outputs = ["accuracy.json", "accuracy.csv", "macs.json", "macs.csv"];
+    private static readonly string[] Outputs = [ResultFiles.AccuracyJson, ResultFiles.AccuracyCsv, ResultFiles.MacsJson, ResultFiles.MacsCsv];
 
     private static int Run(DirectoryInfo checkpoint, string? sizeList, string datasetName, string? root, string split, int? images,
         int batchSize, bool antialias, string deviceName, DirectoryInfo output, bool force)
@@ -78,10 +79,10 @@ internal static class EvaluateCommand
                 ? $"every test size upsampled to {reference} before the network"
                 : "each test size run natively by the branch it is routed to (subnet + unify + shared)",
         });
-        MultiScaleResultFiles.WriteJsonFile(Path.Combine(output.FullName, "accuracy.json"), results);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(output.FullName, "accuracy.csv"), results);
-        macs.WriteJsonFile(Path.Combine(output.FullName, "macs.json"));
-        macs.WriteCsvFile(Path.Combine(output.FullName, "macs.csv"));
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(output.FullName, ResultFiles.AccuracyJson), results);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(output.FullName, ResultFiles.AccuracyCsv), results);
+        macs.WriteJsonFile(Path.Combine(output.FullName, ResultFiles.MacsJson));
+        macs.WriteCsvFile(Path.Combine(output.FullName, ResultFiles.MacsCsv));
 
         Console.WriteLine($"{outcome.ModelName}, {outcome.Parameters:N0} parameters, {data.Count} {split} images, reference {reference} px, " +
                           $"test images downsampled bilinearly (antialias={(antialias ? "true" : "false")})");

@@ -109,8 +109,7 @@ internal static class MacsCommand
         if (upsampleTo is not null) throw new ArgumentException("--upsample-to does not apply with --msun-split: MSUN runs each size natively.");
         if (classes is < 1) throw new ArgumentException($"--classes: {classes} is not a positive number of classes.");
         int r = spec.NativeInputSize;
-        int[] scales = r == 224 ? [32, 128, 224] : [(r + 1) / 2, (3 * r + 2) / 4, r];
-        var config = spec.Name == "resnet50" && split == 2 ? MsunConfig.Paper("resnet50") : new MsunConfig(spec.Name, split, scales);
+        var config = MsunConfig.ForBackbone(spec.Name, split);
         var sizes = sizesText is null ? config.Scales.Select(s => s.Size).ToArray() : CliParsing.Sizes(sizesText, "--sizes");
         if (sizes.FirstOrDefault(s => s > r) is var big and > 0)
             throw new ArgumentException($"--sizes: {big} exceeds the largest MSUN scale {r}.");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Msun.Analysis.Core.Results;
 using Msun.Analysis.Reports;
 
 namespace Msun.Analysis.Cli.Commands;
@@ -10,7 +11,7 @@ namespace Msun.Analysis.Cli.Commands;
 internal static class ReportCommand
 {
     /// <summary>Default report file name, inside the results folder.</summary>
-    public const string DefaultFile = "report.html";
+    public const string DefaultFile = ResultFiles.Report;
 
     /// <summary>Folder of the per-figure files, next to the report.</summary>
     public const string FiguresFolder = "report-figures";

@@ -3,9 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Msun.Analysis.Core.Cka;
-using Msun.Analysis.Torch.Cka;
 using Msun.Analysis.Torch.Data;
-using static TorchSharp.torch;
+using Msun.Analysis.Torch.Study;
 
 namespace Msun.Analysis.Cli.Commands;
 
@@ -20,7 +19,7 @@ internal static class ScaleCkaCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
-        var split = new Option<string>("--split") { Description = "Split to draw images from.", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--data-split", "--split") { Description = "Dataset split to draw images from (--split: the old name, still accepted).", DefaultValueFactory = _ => "test" };
         var images = new Option<int>("--images") { Description = "Images drawn at random (seeded).", DefaultValueFactory = _ => 2000 };
         var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size)." };
         var probes = new Option<string>("--probes") { Description = "Comma-separated probe sizes, each below the reference.", DefaultValueFactory = _ => "7,14,21" };
@@ -54,22 +53,7 @@ internal static class ScaleCkaCommand
         if (count > data.Count) throw new ArgumentException($"--images {count}: the {split} split has {data.Count} images.");
         if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
 
-        int[] indices = SeededSplits.RandomSubset(data.Count, count, seed);
-        using var scope = NewDisposeScope();
-        var (pixels, _) = data.GetBatch(indices, CPU);
-        var referenceFeatures = TensorCka.ToFeatureMatrix(pixels, $"{reference}px");
-        var rows = new List<Row>();
-        foreach (int probe in probes)
-        {
-            var resize = new MultiScaleResize(new MultiScaleResizeOptions(reference, probe));
-            var probeFeatures = TensorCka.ToFeatureMatrix(resize.Apply(pixels), $"{probe}px");
-            var ragged = RaggedBatchPolicy.DropFinal;
-            rows.Add(new Row(probe, resize.Describe(),
-                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures),
-                Core.Cka.Cka.Compute(referenceFeatures, probeFeatures, new CkaOptions(Estimator: HsicEstimator.Unbiased)),
-                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Linear, ragged),
-                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Rbf(0.5), ragged)));
-        }
+        var rows = PixelScaleCka.Compute(data, count, seed, probes, batchSize);
 
         if (json) Console.WriteLine(ToJson(datasetName, split, data.Provenance.Describe(), reference, count, seed, batchSize, rows));
         else
@@ -86,11 +70,9 @@ internal static class ScaleCkaCommand
         return 0;
     }
 
-    private sealed record Row(int Probe, string Transform, CkaResult Linear, CkaResult Debiased, CkaResult Minibatch, CkaResult RbfMinibatch);
-
     private static string Show(CkaResult r) => r.IsDefined ? r.Value.ToString("F4", CultureInfo.InvariantCulture) : "undef";
 
-    private static string ToJson(string dataset, string split, string provenance, int reference, int count, int seed, int batchSize, List<Row> rows)
+    private static string ToJson(string dataset, string split, string provenance, int reference, int count, int seed, int batchSize, IReadOnlyList<PixelScaleCkaRow> rows)
     {
         static object? Value(CkaResult r) => r.IsDefined ? r.Value : null;
         var document = new

@@ -5,6 +5,7 @@ using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
 using TorchSharp;
@@ -27,7 +28,7 @@ internal static class StudyScalesCommand
         var weights = new Option<FileInfo?>("--weights") { Description = "PyTorch (.pt/.pth) or safetensors weights for --model." };
         var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
-        var split = new Option<string>("--split") { Description = "Split the subsets are drawn from.", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--data-split", "--split") { Description = "Dataset split the subsets are drawn from (--split: the old name, still accepted).", DefaultValueFactory = _ => "test" };
         var reference = new Option<int?>("--reference") { Description = "Reference size (default: the checkpoint's training size, else the dataset's native size)." };
         var probes = new Option<string?>("--probes") { Description = "Comma-separated probe sizes, each smaller than the reference (default: 1/4, 1/2 and 3/4 of it: 7,14,21 at 28)." };
         var images = new Option<int>("--images") { Description = "Images per random subset.", DefaultValueFactory = _ => 1024 };
@@ -119,15 +120,15 @@ internal static class StudyScalesCommand
         if (r.Images > data.Count)
             throw new ArgumentException($"--images {r.Images}: the {r.Split} split of {r.Dataset} has only {data.Count} images.");
         using var studyModel = r.Checkpoint is not null
-            ? StudyModel.FromCheckpoint(r.Checkpoint.FullName, r.Model)
+            ? ModelLoader.FromCheckpoint(r.Checkpoint.FullName, r.Model)
             : r.Weights is not null
-                ? StudyModel.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
-                : StudyModel.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
+                ? ModelLoader.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
+                : ModelLoader.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
         if (blockList is not null)
         {
             try
             {
-                ActivationCapture.Create(studyModel.Model, blockList);
+                ModulePaths.Check(studyModel.Model, blockList);
             }
             catch (ArgumentException e)
             {
@@ -148,19 +149,19 @@ internal static class StudyScalesCommand
         int lastRepeat = 0;
         var result = ScaleStudy.Run(studyModel, data, options, new SyncProgress<ScaleStudyProgress>(p =>
         {
-            var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / p.Step * (p.Steps - p.Step));
+            var eta = Eta.Remaining(watch.Elapsed, p.Step, p.Steps);
             string what = p.Phase == "subsets" ? $"subset {p.Repeat}/{options.Repeats}" : "bootstrap/null";
             if (live)
             {
                 const int width = 30;
                 int filled = (int)Math.Round(width * (double)p.Step / p.Steps);
-                Console.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', width - filled)}] {p.Step}/{p.Steps}  {what}  ETA {Format(eta)}");
+                Console.Error.Write($"\r\u001b[K[{new string('#', filled)}{new string('.', width - filled)}] {p.Step}/{p.Steps}  {what}  ETA {Eta.Format(eta)}");
                 if (p.Step == p.Steps) Console.Error.WriteLine();
             }
             else if (p.Phase != "subsets" || p.Repeat != lastRepeat || p.Step == p.Steps)
             {
                 // Redirected stderr (logs, tests): one line per subset started and per statistics step.
-                Console.Error.WriteLine($"{p.Step}/{p.Steps}  {what}  ETA {Format(eta)}");
+                Console.Error.WriteLine($"{p.Step}/{p.Steps}  {what}  ETA {Eta.Format(eta)}");
             }
             lastRepeat = p.Repeat;
         }));
@@ -196,9 +197,7 @@ internal static class StudyScalesCommand
             throw new ArgumentException($"--statistics-images {statisticsN} is fewer than --batch-size {r.BatchSize}: the bootstrap and the null recompute minibatch CKA on those images.");
         if (r.Threads is int t && t < 1)
             throw new ArgumentException($"--threads {t}: must be a positive number.");
-        var d = r.Device;
-        if (!(d == "cpu" || d == "cuda" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var i) && i >= 0)))
-            throw new ArgumentException($"--device {d}: expected cpu, cuda or cuda:N.");
+        CliParsing.Device(r.Device);
     }
 
     /// <summary>--out must be a folder we can write to, holding no earlier study results unless --force. Nothing is created here.</summary>
@@ -257,10 +256,10 @@ internal static class StudyScalesCommand
             ? sizes
             : throw new ArgumentException($"--reference {reference} leaves no smaller probe size.");
 
-    private static string Describe(StudyModel m) => m.Source switch
+    private static string Describe(LoadedBackbone m) => m.Source switch
     {
-        StudyModelSource.Checkpoint => $"checkpoint {m.Path}",
-        StudyModelSource.PyTorchWeights => $"weights {m.Path}",
+        ModelSource.Checkpoint => $"checkpoint {m.Path}",
+        ModelSource.PyTorchWeights => $"weights {m.Path}",
         _ => "freshly initialised, untrained",
     };
 
@@ -286,7 +285,4 @@ internal static class StudyScalesCommand
         sb.Append($"{profile.Provenance["estimator"]} CKA, reference {profile.Provenance["reference_size"]} px, {profile.Provenance["repeats"]} subsets of {profile.Provenance["examples_per_repeat"]} images.");
         return sb.ToString();
     }
-
-    private static string Format(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.Seconds}s";
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Unified;
 using TorchSharp;
@@ -13,30 +14,34 @@ using TorchSharp;
 namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
-/// <c>msun train</c>: trains a registered backbone with the Vanilla or MST baseline on a built-in dataset,
+/// <c>msun train</c>: trains a registered backbone as the Vanilla or MST baseline or as MSUN on a built-in dataset,
 /// checkpointing atomically after every epoch; <c>--resume</c> continues a killed or time-boxed run. Progress goes
 /// to stderr, one line per epoch with an ETA; the final summary (JSON) to stdout.
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>The options records' defaults, quoted in the help (a 28-pixel reference for the scale example).</summary>
+    private static readonly TrainingOptions D = new("resnet18-small", TrainingMethod.Mst, 28);
+    private static readonly MsunOptions M = new();
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Backbone name (e.g. resnet18-small). Required for a new run; taken from the checkpoint with --resume." };
         var method = new Option<string?>("--method") { Description = "vanilla, mst or msun. Required for a new run." };
         method.AcceptOnlyFromAmong("vanilla", "mst", "msun");
-        var split = new Option<int?>("--split") { Description = "MSUN: leading stages per subnet (default 2: stem + first stage, the paper's ResNet-50 split)." };
-        var constraintWeight = new Option<double?>("--constraint-weight") { Description = "MSUN: weight of each pairwise MSE term (default 1)." };
-        var truncation = new Option<double?>("--truncation") { Description = "MSUN: MSE terms below this are dropped (default 0.001; the paper's ResNet-50 uses 0.01)." };
+        var split = new Option<int?>("--split") { Description = $"MSUN: leading stages per subnet (default {M.Split}: stem + first stage, the paper's ResNet-50 split)." };
+        var constraintWeight = new Option<double?>("--constraint-weight") { Description = FormattableString.Invariant($"MSUN: weight of each pairwise MSE term (default {M.ConstraintWeight}).") };
+        var truncation = new Option<double?>("--truncation") { Description = FormattableString.Invariant($"MSUN: MSE terms below this are dropped (default {M.TruncationThreshold}; the paper's ResNet-50 uses 0.01).") };
         var noConstraint = new Option<bool>("--no-constraint") { Description = "MSUN: turn the scale-invariant constraint off (ablation)." };
         var dataset = new Option<string>("--dataset") { Description = "A built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
         var root = new Option<string?>("--root") { Description = "Dataset folder (default: the manifest's, e.g. /usr/share/datasets/fashion-mnist)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default 10); the cosine schedule spans them all." };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Images per step (default 128)." };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate after warm-up (default 0.1)." };
-        var weightDecay = new Option<double?>("--weight-decay") { Description = "SGD weight decay (default 5e-4)." };
-        var warmup = new Option<int?>("--warmup-epochs") { Description = "Epochs of linear warm-up (default 1), then cosine to 0.01 x lr." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of weight initialisation, data order and subsets (default 0)." };
-        var scales = new Option<string?>("--scales") { Description = "MST/MSUN: comma-separated sizes below the reference, ascending (default half and three quarters: 14,21 at 28); MSUN may end the list with the reference size." };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs (default {D.Epochs}); the cosine schedule spans them all." };
+        var batchSize = new Option<int?>("--batch-size") { Description = $"Images per step (default {D.BatchSize})." };
+        var lr = new Option<double?>("--lr") { Description = FormattableString.Invariant($"Peak learning rate after warm-up (default {D.LearningRate}).") };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = FormattableString.Invariant($"SGD weight decay (default {D.WeightDecay}).") };
+        var warmup = new Option<int?>("--warmup-epochs") { Description = FormattableString.Invariant($"Epochs of linear warm-up (default {D.WarmupEpochs}), then cosine to {D.MinLearningRateFraction} x lr.") };
+        var seed = new Option<int?>("--seed") { Description = $"Seed of weight initialisation, data order and subsets (default {D.Seed})." };
+        var scales = new Option<string?>("--scales") { Description = $"MST/MSUN: comma-separated sizes below the reference, ascending (default half and three quarters: {string.Join(",", D.Scales)} at {D.ReferenceSize}); MSUN may end the list with the reference size." };
         var reference = new Option<int?>("--reference-size") { Description = "Training and test input size (default: the dataset's native size; larger upsamples)." };
         var device = new Option<string?>("--device") { Description = "cpu (default) or cuda[:N]." };
         var trainSubset = new Option<int?>("--train-subset") { Description = "Train on a seeded random subset of N training images." };
@@ -45,7 +50,7 @@ internal static class TrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder: checkpoint.zip and train-log.jsonl.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (options default to the checkpoint's)." };
 
-        var command = new Command("train", "Train a backbone with the Vanilla or MST baseline; atomic checkpoints every epoch, --resume to continue.")
+        var command = new Command("train", "Train a backbone as a Vanilla or MST baseline or as MSUN; atomic checkpoints every epoch, --resume to continue.")
         {
             model, method, dataset, root, epochs, batchSize, lr, weightDecay, warmup, seed, scales, reference, device,
             trainSubset, testSubset, threads, output, resume, split, constraintWeight, truncation, noConstraint,
@@ -103,8 +108,13 @@ internal static class TrainCommand
             throw new ArgumentException("--scales applies to --method mst only.");
         if (scaleList is not null && scaleList.FirstOrDefault(x => x >= referenceSize) is var tooBig and > 0)
             throw new ArgumentException($"--scales: {tooBig} is not below the reference size {referenceSize}.");
-        var epochCount = r.Epochs ?? saved?.Epochs ?? 10;
-        var warmupEpochs = r.Warmup ?? saved?.WarmupEpochs ?? Math.Min(1, epochCount);
+        // Defaults come from the options records (TrainingOptions, MsunOptions), or from the checkpoint with --resume.
+        var fresh = new TrainingOptions(backbone, method, referenceSize, scales: method == TrainingMethod.Vanilla ? null : scaleList,
+            msun: method == TrainingMethod.Msun ? new MsunOptions(r.Split ?? MsunOptions.DefaultSplit) : null);
+        var defaults = saved ?? fresh;
+        var msunDefaults = new MsunOptions();
+        var epochCount = r.Epochs ?? defaults.Epochs;
+        var warmupEpochs = r.Warmup ?? Math.Min(defaults.WarmupEpochs, epochCount);
         if (warmupEpochs > epochCount)
             throw new ArgumentException($"--warmup-epochs {warmupEpochs} exceeds --epochs {epochCount}.");
         if (r.TrainSubset is int ts && ts > train.Count)
@@ -115,23 +125,23 @@ internal static class TrainCommand
         var options = new TrainingOptions(
             backbone, method, referenceSize,
             epochs: epochCount,
-            batchSize: r.BatchSize ?? saved?.BatchSize ?? 128,
-            learningRate: r.Lr ?? saved?.LearningRate ?? 0.1,
-            weightDecay: r.WeightDecay ?? saved?.WeightDecay ?? 5e-4,
-            momentum: saved?.Momentum ?? 0.9,
+            batchSize: r.BatchSize ?? defaults.BatchSize,
+            learningRate: r.Lr ?? defaults.LearningRate,
+            weightDecay: r.WeightDecay ?? defaults.WeightDecay,
+            momentum: defaults.Momentum,
             warmupEpochs: warmupEpochs,
-            minLearningRateFraction: saved?.MinLearningRateFraction ?? 0.01,
-            gradientClipNorm: saved is null ? 1.0 : saved.GradientClipNorm,
-            seed: r.Seed ?? saved?.Seed ?? 0,
+            minLearningRateFraction: defaults.MinLearningRateFraction,
+            gradientClipNorm: defaults.GradientClipNorm,
+            seed: r.Seed ?? defaults.Seed,
             scales: method == TrainingMethod.Mst ? scaleList : null,
             trainSubset: r.TrainSubset ?? saved?.TrainSubset,
             testSubset: r.TestSubset ?? saved?.TestSubset,
-            device: r.Device ?? "cpu",
+            device: r.Device ?? fresh.Device,
             msun: method != TrainingMethod.Msun ? null : new MsunOptions(
-                r.Split ?? saved?.Msun?.Split ?? 2,
-                r.ConstraintWeight ?? saved?.Msun?.ConstraintWeight ?? 1.0,
-                r.Truncation ?? saved?.Msun?.TruncationThreshold ?? 0.001,
-                !r.NoConstraint && (saved?.Msun?.Constraint ?? true)));
+                r.Split ?? saved?.Msun?.Split ?? msunDefaults.Split,
+                r.ConstraintWeight ?? saved?.Msun?.ConstraintWeight ?? msunDefaults.ConstraintWeight,
+                r.Truncation ?? saved?.Msun?.TruncationThreshold ?? msunDefaults.TruncationThreshold,
+                !r.NoConstraint && (saved?.Msun?.Constraint ?? msunDefaults.Constraint)));
 
         using var trainer = new Trainer(options, train, test, r.Out.FullName, r.Resume);
         var startEpoch = trainer.EpochsCompleted;
@@ -147,12 +157,11 @@ internal static class TrainCommand
         var result = trainer.Run(
             new SyncProgress<EpochRecord>(e =>
             {
-                var done = e.Epoch - startEpoch;
-                var eta = TimeSpan.FromSeconds(sessionWatch.Elapsed.TotalSeconds / done * (options.Epochs - e.Epoch));
+                var eta = Eta.Remaining(sessionWatch.Elapsed, e.Epoch - startEpoch, options.Epochs - startEpoch);
                 if (live)
                     Console.Error.Write("\r\u001b[K");
                 Console.Error.WriteLine(FormattableString.Invariant(
-                    $"epoch {e.Epoch}/{options.Epochs}  loss {e.Loss:F4}  train {e.TrainAccuracy:P2}  test {e.TestAccuracy:P2}  lr {e.LearningRate:G4}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s + eval {e.EvalSeconds:F1} s  ETA {Format(eta)}"));
+                    $"epoch {e.Epoch}/{options.Epochs}  loss {e.Loss:F4}  train {e.TrainAccuracy:P2}  test {e.TestAccuracy:P2}  lr {e.LearningRate:G4}  {e.ImagesPerSecond:F0} img/s  {e.Seconds:F1} s + eval {e.EvalSeconds:F1} s  ETA {Eta.Format(eta)}"));
             }),
             live ? new SyncProgress<BatchProgress>(b =>
             {
@@ -194,9 +203,6 @@ internal static class TrainCommand
         if (value is int v && v < 1)
             throw new ArgumentException($"{name} {v}: must be a positive number.");
     }
-
-    private static string Format(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.Seconds}s";
 
     private static string Summary(TrainingResult result, string objective, TimeSpan elapsed)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Msun.Analysis.Core.LinearAlgebra;
 
 namespace Msun.Analysis.Core.Cka;
@@ -107,4 +108,46 @@ public sealed record CkaResult
     private static string SelfReason(string name, double value) =>
         FormattableString.Invariant($"HSIC({name}, {name}) = {value:R} is not positive, so CKA is undefined")
         + (value == 0 ? $" ({name} shows no variation this kernel and estimator can measure)" : " (rounding or a degenerate input)");
+
+    /// <summary>
+    /// Writes the result's fields into the JSON object being written (the shape <c>msun cka --json</c> prints):
+    /// <c>cka</c> (null when undefined), <c>defined</c>, <c>undefined_reason</c>, <c>kernel</c>, <c>sigma_rule</c>,
+    /// <c>sigma_fraction</c> (when given), <c>sigma_x</c>, <c>sigma_y</c>, <c>estimator</c>, <c>debiased</c>, <c>form</c>,
+    /// <c>precision</c>, <c>n</c>, <c>d1</c>, <c>d2</c>, <c>batch_size</c>/<c>batches</c> (minibatch), <c>hsic_xy</c>,
+    /// <c>hsic_xx</c>, <c>hsic_yy</c>, <c>note</c>, <c>blas</c>. JSON has no NaN: an undefined number is null.
+    /// </summary>
+    /// <param name="writer">A writer inside an object.</param>
+    /// <param name="sigmaFraction">The RBF σ fraction the kernel was built with, when it was a fraction rule.</param>
+    public void WriteJsonProperties(Utf8JsonWriter writer, double? sigmaFraction = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var w = writer;
+        Number(w, "cka", Value);
+        w.WriteBoolean("defined", IsDefined);
+        w.WriteString("undefined_reason", UndefinedReason);
+        w.WriteString("kernel", Kernel);
+        w.WriteString("sigma_rule", SigmaRule);
+        if (sigmaFraction is double f) Number(w, "sigma_fraction", f);
+        Number(w, "sigma_x", SigmaX);
+        Number(w, "sigma_y", SigmaY);
+        w.WriteString("estimator", Estimator == HsicEstimator.Unbiased ? "unbiased" : "biased");
+        w.WriteBoolean("debiased", Estimator == HsicEstimator.Unbiased);
+        w.WriteString("form", Form);
+        w.WriteString("precision", Precision == CkaPrecision.Float64 ? "float64" : "float32-products");
+        w.WriteNumber("n", N);
+        w.WriteNumber("d1", DX);
+        w.WriteNumber("d2", DY);
+        if (BatchSize is int b) { w.WriteNumber("batch_size", b); w.WriteNumber("batches", Batches!.Value); }
+        Number(w, "hsic_xy", HsicXY);
+        Number(w, "hsic_xx", HsicXX);
+        Number(w, "hsic_yy", HsicYY);
+        w.WriteString("note", Note);
+        w.WriteString("blas", Blas.ToString());
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is double v && double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
 }

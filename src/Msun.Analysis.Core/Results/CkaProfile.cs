@@ -76,7 +76,7 @@ public sealed record CkaProfileCell
 
 /// <summary>
 /// Layer-wise CKA between a network's activations at a reference input size and at one or more probe
-/// sizes (the MSUN scale-sensitivity study, docs/MSUN-METHOD.md §1): every block × probe has a cell.
+/// sizes (the MSUN scale-sensitivity study, docs/METHOD.md §1): every block × probe has a cell.
 /// Provenance is a flat string dictionary (model, checkpoint, reference and probe sizes, estimator,
 /// kernel, sigma rule, n, batch size, seeds, transform, …), kept sorted so files diff cleanly.
 /// </summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Results;
 
 namespace Msun.Analysis.Core.SplitSelection;
 
@@ -7,10 +8,10 @@ namespace Msun.Analysis.Core.SplitSelection;
 public static class SplitRecommendationFiles
 {
     /// <summary>The full recommendation (<see cref="SplitRecommendationJson"/>).</summary>
-    public const string Json = "split.json";
+    public const string Json = ResultFiles.SplitJson;
 
     /// <summary>Its evidence table (<see cref="SplitRecommendationCsv"/>).</summary>
-    public const string Csv = "split.csv";
+    public const string Csv = ResultFiles.SplitCsv;
 
     /// <summary>Writes both files atomically into the folder of <paramref name="profilePath"/>; returns the JSON path.</summary>
     public static string Save(SplitRecommendation recommendation, string profilePath)

@@ -4,7 +4,7 @@ using Msun.Analysis.Core.Results;
 namespace Msun.Analysis.Core.SplitSelection;
 
 /// <summary>
-/// Turns a layer-wise CKA profile (reference size vs probe size, docs/MSUN-METHOD.md §1) into a
+/// Turns a layer-wise CKA profile (reference size vs probe size, docs/METHOD.md §1) into a
 /// recommended split: how many leading blocks get a per-scale subnet (§2).
 /// </summary>
 /// <remarks>

@@ -32,7 +32,7 @@ public static class BackboneRegistry
             VggConfig.Small(16), 1, 10, SmallSize),
         DenseNet.Spec("densenet-small", "DenseNet-BC, CIFAR stem, growth 12, blocks 6/6/6/6; for 28–32 px.",
             DenseNetConfig.Small(12), 1, 10, SmallSize),
-        // The paper's geometry at CPU scale (MSUN-METHOD.md §6): the ImageNet stem, so a small image is crushed before layer1
+        // The paper's geometry at CPU scale (docs/METHOD.md §6): the ImageNet stem, so a small image is crushed before layer1
         // as in the paper; widths chosen so that a run costs about what resnet18-small costs at 28 px (layer1 at 14×14 with
         // width 32 at R = 56, at 28×28 with width 16 at R = 112).
         ResNet.Spec("resnet18-imagenet-w32", "ResNet-18 layout, ImageNet stem (7×7/2 + max-pool), widths 32/64/128/256; the paper's geometry at 56 px.",

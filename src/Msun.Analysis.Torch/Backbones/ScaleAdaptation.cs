@@ -1,7 +1,7 @@
 namespace Msun.Analysis.Torch.Backbones;
 
 /// <summary>
-/// How MSUN adapts a backbone's early layers to the input scale of one subnet (MSUN-METHOD.md §2), so that a small
+/// How MSUN adapts a backbone's early layers to the input scale of one subnet (docs/METHOD.md §2), so that a small
 /// input is not crushed by the strides designed for the reference size. Each family decides what it means; the rule
 /// the paper's four families share, and the families added since follow: <b>mid undoes one factor 2 of the early
 /// reduction, small undoes all of the stem's</b>. Where the paper also changed the kernel (ResNet's 3×3 / 5×5 stems),

@@ -157,7 +157,7 @@ public static class MultiScaleEvaluator
     {
         var p = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["protocol"] = "msun multi-scale test (MSUN-METHOD.md §3)",
+            ["protocol"] = "msun multi-scale test (docs/METHOD.md §3)",
             ["model"] = model.Name,
             ["branches"] = string.Join(",", model.Branches),
             ["model_input"] = model.DescribeInput(),

@@ -21,7 +21,7 @@ namespace Msun.Analysis.Torch.Study;
 public readonly record struct ScaleStudyProgress(string Phase, int Repeat, int Step, int Steps);
 
 /// <summary>
-/// The scale-sensitivity study of the MSUN paper (docs/MSUN-METHOD.md §1): one network, the same images at the
+/// The scale-sensitivity study of the MSUN paper (docs/METHOD.md §1): one network, the same images at the
 /// reference size and down-then-up resized from each probe size, every declared block captured, and per block
 /// CKA(reference, probe) on k random subsets → a <see cref="CkaProfile"/> of mean ± std (and a block × block
 /// grid for one probe when asked).
@@ -63,7 +63,7 @@ public static class ScaleStudy
     /// <exception cref="ArgumentException">An unknown block (the message lists the stages), images that are not square or
     /// whose channels differ from the model's, too few images, a reference below the backbone's minimum input size, or
     /// streaming accumulators that would exceed the memory limit.</exception>
-    public static IReadOnlyList<ProfileBlock> Check(StudyModel model, ImageDataset data, ScaleStudyOptions options)
+    public static IReadOnlyList<ProfileBlock> Check(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -103,7 +103,7 @@ public static class ScaleStudy
     /// <param name="progress">Told after every batch.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <exception cref="ArgumentException">See <see cref="Check"/>.</exception>
-    public static ScaleStudyResult Run(StudyModel model, ImageDataset data, ScaleStudyOptions options,
+    public static ScaleStudyResult Run(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options,
         IProgress<ScaleStudyProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Run(model, data, options, null, progress, cancellationToken);
 
@@ -111,7 +111,7 @@ public static class ScaleStudy
     /// The study with a replaceable probe input (checks and ablations): <paramref name="probeInput"/> maps a reference
     /// batch and a probe size to the probe batch; null is the paper's down-then-up resize.
     /// </summary>
-    internal static ScaleStudyResult Run(StudyModel model, ImageDataset data, ScaleStudyOptions options,
+    internal static ScaleStudyResult Run(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options,
         Func<Tensor, int, Tensor>? probeInput, IProgress<ScaleStudyProgress>? progress, CancellationToken cancellationToken)
     {
         var blocks = Check(model, data, options);
@@ -119,19 +119,11 @@ public static class ScaleStudy
         var device = TorchDevices.Resolve(options.Device);
         var net = model.Model;
         net.to(device);
-        var modes = net.named_modules().Select(p => (p.module, p.module.training)).Prepend((net, net.training)).ToArray();
-        net.eval();
-        try
-        {
+        using (EvalModeScope.Enter(net))
             return Study(model, data, options, blocks, device, probeInput, progress, cancellationToken, watch);
-        }
-        finally
-        {
-            foreach (var (module, training) in modes) module.train(training);
-        }
     }
 
-    private static ScaleStudyResult Study(StudyModel model, ImageDataset data, ScaleStudyOptions options, IReadOnlyList<ProfileBlock> blocks,
+    private static ScaleStudyResult Study(LoadedBackbone model, ImageDataset data, ScaleStudyOptions options, IReadOnlyList<ProfileBlock> blocks,
         Device device, Func<Tensor, int, Tensor>? probeInput, IProgress<ScaleStudyProgress>? progress, CancellationToken ct, Stopwatch watch)
     {
         var names = blocks.Select(b => b.Name).ToArray();
@@ -204,11 +196,10 @@ public static class ScaleStudy
         return new ScaleStudyResult(profile, grid, watch.Elapsed);
     }
 
-    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) => options.Estimator switch
-    {
-        StudyEstimator.Streaming => new StreamingCkaSink(options.StreamingHsic, fullGrid),
-        _ => new MinibatchCkaSink(options.Kernel, RaggedBatchPolicy.DropFinal, fullGrid),
-    };
+    /// <summary>The sink of one probe, through the engine's one estimator-to-sink mapping (a short last batch is dropped and noted).</summary>
+    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) =>
+        new ScaleComparisonOptions(options.Estimator == StudyEstimator.Streaming ? ScaleCkaEstimator.Streaming : ScaleCkaEstimator.Minibatch,
+            kernel: options.Kernel, hsic: options.StreamingHsic, fullGrid: fullGrid, ragged: RaggedBatchPolicy.DropFinal).CreateSink();
 
     /// <summary>Images at <paramref name="indices"/> as float [B,C,R,R] in [0,1] on the device, resized bilinearly to the reference size when stored at another size.</summary>
     private static Tensor ReferenceBatch(ImageDataset data, ReadOnlySpan<int> indices, Device device, int reference)
@@ -222,7 +213,7 @@ public static class ScaleStudy
     }
 
     private static (Dictionary<(string, int), IntervalSummary>, Dictionary<(string, int), NullSummary>) Resample(
-        StudyModel model, ImageDataset data, ScaleStudyOptions options, string[] names, int[] subset, Device device,
+        LoadedBackbone model, ImageDataset data, ScaleStudyOptions options, string[] names, int[] subset, Device device,
         ActivationCapture capture, Func<Tensor, int, Tensor> probeBatch, Action stepDone, CancellationToken ct)
     {
         int m = options.StatisticsImages, b = options.BatchSize;
@@ -298,7 +289,7 @@ public static class ScaleStudy
     /// default blocks keep their default positions (a subset of a backbone's stages); any other list is taken in the
     /// order given, as module paths.
     /// </summary>
-    private static List<ProfileBlock> ResolveBlocks(StudyModel model, ScaleStudyOptions options)
+    private static List<ProfileBlock> ResolveBlocks(LoadedBackbone model, ScaleStudyOptions options)
     {
         var defaults = model.Blocks.ToList();
         var requested = options.Blocks ?? defaults;
@@ -321,7 +312,7 @@ public static class ScaleStudy
     /// its stages, otherwise measured with one forward of a zero image (eval mode, no gradients; modes restored).
     /// </summary>
     /// <exception cref="ArgumentException">The forward fails at this size (e.g. too small for the network); the message says so.</exception>
-    internal static IReadOnlyList<FeatureShape> BlockShapes(StudyModel model, IReadOnlyList<ProfileBlock> blocks, int size)
+    internal static IReadOnlyList<FeatureShape> BlockShapes(LoadedBackbone model, IReadOnlyList<ProfileBlock> blocks, int size)
     {
         if (model.Spec is { } spec && blocks.All(b => spec.StageNames.Contains(b.Name)))
             return blocks.Select(b => spec.Stages[spec.StageIndex(b.Name)].OutputShape(size, size)).ToArray();
@@ -382,14 +373,14 @@ public static class ScaleStudy
         return (long)Math.Min(long.MaxValue, numbers * sizeof(double));
     }
 
-    private static Dictionary<string, string> Provenance(StudyModel model, ImageDataset data, ScaleStudyOptions o, IReadOnlyList<ProfileBlock> blocks,
+    private static Dictionary<string, string> Provenance(LoadedBackbone model, ImageDataset data, ScaleStudyOptions o, IReadOnlyList<ProfileBlock> blocks,
         long examplesUsed, int batchesPerRepeat, bool customProbe, MultiScaleResize anyResize, IEnumerable<string> notes)
     {
         var ci = CultureInfo.InvariantCulture;
         string Join<T>(IEnumerable<T> items) => string.Join(",", items.Select(x => Convert.ToString(x, ci)));
         var p = new Dictionary<string, string>(model.Provenance)
         {
-            ["study"] = "msun scale-sensitivity study (docs/MSUN-METHOD.md §1): per block, CKA(block at the reference size, same block at the probe size)",
+            ["study"] = "msun scale-sensitivity study (docs/METHOD.md §1): per block, CKA(block at the reference size, same block at the probe size)",
             ["reference_size"] = o.ReferenceSize.ToString(ci),
             ["probes"] = Join(o.Probes),
             ["blocks"] = Join(blocks.Select(b => b.Name)),

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Capture;
 
@@ -29,10 +28,10 @@ public enum StudyEstimator
 }
 
 /// <summary>
-/// Options of a scale-sensitivity study (docs/MSUN-METHOD.md §1), validated at construction and written
+/// Options of a scale-sensitivity study (docs/METHOD.md §1), validated at construction and written
 /// into the provenance of its profile.
 /// </summary>
-public sealed partial record ScaleStudyOptions
+public sealed record ScaleStudyOptions
 {
     /// <summary>Default number of images held in memory for the bootstrap and the permutation null.</summary>
     public const int DefaultStatisticsImages = 256;
@@ -140,8 +139,7 @@ public sealed partial record ScaleStudyOptions
                 throw new ArgumentException($"block {twice} is listed twice.", nameof(blocks));
             blockList = [.. blocks];
         }
-        if (!DevicePattern().IsMatch(device))
-            throw new ArgumentException($"device '{device}' is not one of cpu, cuda, cuda:N.", nameof(device));
+        TorchDevices.CheckName(device, nameof(device));
         if (streamingMemoryLimitBytes < 1)
             throw new ArgumentOutOfRangeException(nameof(streamingMemoryLimitBytes), streamingMemoryLimitBytes, "the memory limit must be positive.");
 
@@ -243,7 +241,4 @@ public sealed partial record ScaleStudyOptions
             $"activations={Activations}", $"blocks={(Blocks is null ? "all" : string.Join(",", Blocks))}", $"bootstrap={BootstrapResamples}",
             $"permutations={Permutations}", $"statistics_images={StatisticsImages}", $"grid_probe={GridProbe}", $"streaming_hsic={StreamingHsic}");
     }
-
-    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$", RegexOptions.IgnoreCase)]
-    private static partial Regex DevicePattern();
 }

@@ -1,7 +1,6 @@
 using System.Text;
-using Msun.Analysis.Core.Results;
-using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Results;
 
 namespace Msun.Analysis.Torch.Study;
 
@@ -12,19 +11,19 @@ namespace Msun.Analysis.Torch.Study;
 public sealed record ScaleStudyResult(CkaProfile Profile, CkaGridSummary? Grid, TimeSpan Elapsed)
 {
     /// <summary>The profile as JSON (<see cref="CkaProfile.ToJson"/>).</summary>
-    public const string ProfileJson = "profile.json";
+    public const string ProfileJson = ResultFiles.ProfileJson;
 
     /// <summary>One row per repeat (<see cref="CkaProfile.WriteRepeatsCsv"/>).</summary>
-    public const string ProfileCsv = "profile.csv";
+    public const string ProfileCsv = ResultFiles.ProfileCsv;
 
     /// <summary>One row per block and probe (<see cref="CkaProfile.WriteSummaryCsv(TextWriter)"/>).</summary>
-    public const string ProfileSummaryCsv = "profile-summary.csv";
+    public const string ProfileSummaryCsv = ResultFiles.ProfileSummaryCsv;
 
     /// <summary>The grid as JSON (<see cref="CkaGridSummary.ToJson"/>).</summary>
-    public const string GridJson = "grid.json";
+    public const string GridJson = ResultFiles.GridJson;
 
     /// <summary>The grid, one row per entry (<see cref="CkaGridSummary.WriteCsv(TextWriter)"/>).</summary>
-    public const string GridCsv = "grid.csv";
+    public const string GridCsv = ResultFiles.GridCsv;
 
     /// <summary>Every file name a study may write.</summary>
     public static IReadOnlyList<string> FileNames { get; } = [ProfileJson, ProfileCsv, ProfileSummaryCsv, GridJson, GridCsv];

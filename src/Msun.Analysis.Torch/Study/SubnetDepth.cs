@@ -89,7 +89,7 @@ public static class SubnetDepth
         if (study.Blocks is not null)
             throw new ArgumentException("study: leave blocks unset; the split is chosen among the backbone's stages.", nameof(study));
 
-        using var studyModel = StudyModel.FromModule(model, spec.StageNames, data.Channels, spec.Name, spec);
+        using var studyModel = LoadedBackbone.FromModule(model, spec.StageNames, data.Channels, spec.Name, spec);
         var result = ScaleStudy.Run(studyModel, data, study);
         var recommendation = SplitSelector.Recommend(result.Profile, rule);
         var split = BuildableSplit(recommendation.Split, spec.Stages.Count);

@@ -5,8 +5,9 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Msun.Analysis.Core.Statistics;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Statistics;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -167,7 +168,7 @@ public sealed record CheckpointState(
 public static class Checkpoint
 {
     /// <summary>File name of the checkpoint inside the output folder.</summary>
-    public const string FileName = "checkpoint.zip";
+    public const string FileName = ResultFiles.Checkpoint;
 
     internal const string FormatName = "msun-checkpoint";
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Results;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -82,7 +83,7 @@ public sealed record EpochRecord(
 public static class TrainingLog
 {
     /// <summary>File name of the log inside the output folder.</summary>
-    public const string FileName = "train-log.jsonl";
+    public const string FileName = ResultFiles.TrainingLog;
 
     /// <summary>Appends one line and flushes it to disk.</summary>
     public static void Append(string path, EpochRecord record)

@@ -5,8 +5,8 @@ using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Msun.Analysis.Core.Statistics;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Statistics;
 
 namespace Msun.Analysis.Torch.Training;
 
@@ -131,7 +131,7 @@ public sealed class Trainer : IDisposable
         var remainder = this.train.Count % options.BatchSize;
         StepsPerEpoch = this.train.Count / options.BatchSize + (remainder >= 2 ? 1 : 0);
         schedule = LearningRateSchedule.For(options, StepsPerEpoch);
-        objective = objectiveOverride ?? TrainingObjective.For(options);
+        objective = objectiveOverride ?? TrainingObjectives.For(options);
 
         OutputDirectory = Path.GetFullPath(outputDirectory);
         folderLock = PrepareFolder(OutputDirectory);

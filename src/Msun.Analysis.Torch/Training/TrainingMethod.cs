@@ -1,6 +1,6 @@
 namespace Msun.Analysis.Torch.Training;
 
-/// <summary>How a network is trained: the paper's two baselines and MSUN itself (§2 of MSUN-METHOD.md).</summary>
+/// <summary>How a network is trained: the paper's two baselines and MSUN itself (§2 of docs/METHOD.md).</summary>
 public enum TrainingMethod
 {
     /// <summary>One network, trained at the reference size only: cross-entropy on the batch as given.</summary>

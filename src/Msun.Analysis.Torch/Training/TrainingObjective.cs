@@ -1,5 +1,4 @@
 using Msun.Analysis.Torch.Data;
-using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,19 +21,6 @@ public abstract class TrainingObjective
 
     /// <summary>One line for provenance: what the loss is.</summary>
     public abstract string Describe();
-
-    /// <summary>The objective of <paramref name="options"/>' method.</summary>
-    public static TrainingObjective For(TrainingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Method switch
-        {
-            TrainingMethod.Vanilla => new VanillaObjective(),
-            TrainingMethod.Mst => new MstObjective(options.ReferenceSize, options.Scales),
-            TrainingMethod.Msun => new ScaleInvariantObjective(options.Msun!),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Method, "unknown training method."),
-        };
-    }
 }
 
 /// <summary>Vanilla: cross-entropy at the reference size.</summary>

@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Torch.Training;
 
 /// <summary>The MSUN-specific part of <see cref="TrainingOptions"/>; the scales are the options' scales plus the reference size.</summary>
-/// <param name="Split">Leading stages per subnet (1..stages−1).</param>
+/// <param name="Split">Leading stages per subnet (1..stages−1); <see cref="DefaultSplit"/> by default.</param>
 /// <param name="ConstraintWeight">Weight of each pairwise MSE term (paper: 1).</param>
 /// <param name="TruncationThreshold">MSE terms below this are dropped (paper: 0.01 for ResNet-50, 0.001 otherwise).</param>
 /// <param name="Constraint">False: no scale-invariant constraint (ablation).</param>
-public sealed record MsunOptions(int Split, double ConstraintWeight = 1.0, double TruncationThreshold = 0.001, bool Constraint = true);
+public sealed record MsunOptions(int Split = MsunOptions.DefaultSplit, double ConstraintWeight = 1.0, double TruncationThreshold = 0.001, bool Constraint = true)
+{
+    /// <summary>The default split: 2, stem + first stage, the paper's ResNet-50 split.</summary>
+    public const int DefaultSplit = 2;
+}
 
 /// <summary>
 /// Everything that decides a training run, validated at construction and written into every checkpoint
@@ -19,7 +22,7 @@ public sealed record MsunOptions(int Split, double ConstraintWeight = 1.0, doubl
 /// recipe (SGD momentum 0.9, warm-up then cosine to 0.01 × lr, gradient-norm clipping 1.0) scaled down
 /// to a CPU: see each parameter.
 /// </summary>
-public sealed partial record TrainingOptions
+public sealed record TrainingOptions
 {
     /// <summary>Creates validated options.</summary>
     /// <param name="backbone">Registry name (<see cref="BackboneRegistry"/>); an unknown name fails with the list of known ones.</param>
@@ -90,8 +93,7 @@ public sealed partial record TrainingOptions
         if (testSubset is int es)
             Positive(es, nameof(testSubset));
         ArgumentNullException.ThrowIfNull(device);
-        if (!DevicePattern().IsMatch(device))
-            throw new ArgumentException($"device '{device}' is not one of cpu, cuda, cuda:N.", nameof(device));
+        TorchDevices.CheckName(device, nameof(device));
 
         if (method == TrainingMethod.Msun && msun is null)
             throw new ArgumentException("msun (split and constraint) is required for the MSUN method.", nameof(msun));
@@ -309,9 +311,7 @@ public sealed partial record TrainingOptions
 
         if (scales is null)
         {
-            // ½ and ¾ of the reference size (14 and 21 at 28); see the constructor's documentation for why not the paper's ratios.
-            var defaults = new[] { (referenceSize + 1) / 2, (3 * referenceSize + 2) / 4 }
-                .Where(s => s >= 1 && s < referenceSize).Distinct().Order().ToArray();
+            var defaults = MsunConfig.DefaultScalesBelow(referenceSize);
             if (defaults.Length == 0)
                 throw new ArgumentException($"referenceSize {referenceSize} is too small for MST's default scales; pass scales explicitly.", nameof(scales));
             return defaults;
@@ -351,7 +351,4 @@ public sealed partial record TrainingOptions
     private static int? NullableInt(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();
 
     private static double? NullableDouble(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetDouble();
-
-    [GeneratedRegex("^(cpu|cuda(:[0-9]+)?)$", RegexOptions.IgnoreCase)]
-    private static partial Regex DevicePattern();
 }

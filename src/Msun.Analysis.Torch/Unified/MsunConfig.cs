@@ -11,7 +11,7 @@ namespace Msun.Analysis.Torch.Unified;
 public sealed record MsunScale(string Name, int Size, ScaleAdaptation Adaptation);
 
 /// <summary>
-/// An MSUN configuration (MSUN-METHOD.md §2): a registered backbone, the split (stages <c>[0, split)</c> become one
+/// An MSUN configuration (docs/METHOD.md §2): a registered backbone, the split (stages <c>[0, split)</c> become one
 /// independent subnet per scale, stages <c>[split, n)</c> and the head are shared), the scales in ascending order (the
 /// largest is the reference size), and the scale-invariant constraint. Validated at construction; the messages name
 /// the field.
@@ -109,15 +109,43 @@ public sealed record MsunConfig
     public static MsunConfig Paper(string backbone)
     {
         var name = BackboneRegistry.Get(backbone).Name;
-        var (split, truncation) = name switch
-        {
-            "resnet50" or "resnet18" => (2, name == "resnet50" ? 0.01 : 0.001),
-            "vgg16-bn" => (3, 0.001),
-            "densenet121" => (2, 0.001),
-            "mobilenetv2" => (3, 0.001),
-            _ => throw new ArgumentException($"No paper configuration for '{name}'; the paper's backbones are resnet50, vgg16-bn, densenet121, mobilenetv2.", nameof(backbone)),
-        };
+        var (split, truncation) = PaperSplits.TryGetValue(name, out var paper)
+            ? paper
+            : throw new ArgumentException($"No paper configuration for '{name}'; the paper's backbones are resnet50, vgg16-bn, densenet121, mobilenetv2.", nameof(backbone));
         return new MsunConfig(name, split, [32, 128, 224], 1.0, truncation);
+    }
+
+    /// <summary>The paper's split and truncation threshold per backbone (see <see cref="Paper"/>).</summary>
+    private static readonly Dictionary<string, (int Split, double Truncation)> PaperSplits = new(StringComparer.Ordinal)
+    {
+        ["resnet50"] = (2, 0.01),
+        ["resnet18"] = (2, 0.001),
+        ["vgg16-bn"] = (3, 0.001),
+        ["densenet121"] = (2, 0.001),
+        ["mobilenetv2"] = (3, 0.001),
+    };
+
+    /// <summary>
+    /// The extra scales below a reference size when none are given, shared by MST and MSUN: ½ and ¾ of the reference
+    /// (14 and 21 at 28), because the paper's ratios (32 and 128 of 224) would leave a 4-pixel image at 28.
+    /// </summary>
+    public static int[] DefaultScalesBelow(int referenceSize) =>
+        new[] { (referenceSize + 1) / 2, (3 * referenceSize + 2) / 4 }.Where(s => s >= 1 && s < referenceSize).Distinct().Order().ToArray();
+
+    /// <summary>
+    /// The configuration of a backbone at its native input size when no training run gives one: the paper's (scales,
+    /// truncation) when the paper used this backbone with this split; otherwise the paper's scales 32/128/224 for a
+    /// 224-pixel backbone, <see cref="DefaultScalesBelow"/> and the native size for a smaller one.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown backbone, or a split outside the backbone's stages.</exception>
+    public static MsunConfig ForBackbone(string backbone, int split)
+    {
+        var spec = BackboneRegistry.Get(backbone);
+        var paper = spec.NativeInputSize == 224 && PaperSplits.ContainsKey(spec.Name) ? Paper(spec.Name) : null;
+        if (paper is not null && paper.Split == split) return paper;
+        int r = spec.NativeInputSize;
+        int[] scales = r == 224 ? [32, 128, 224] : [.. DefaultScalesBelow(r), r];
+        return new MsunConfig(spec.Name, split, scales);
     }
 
     /// <summary>Name of the backbone (its registry name when registered).</summary>

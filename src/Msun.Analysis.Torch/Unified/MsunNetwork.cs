@@ -1,6 +1,5 @@
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
-using Msun.Analysis.Torch.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -152,13 +151,6 @@ public sealed class MsunNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>Parameters of one branch: its subnet plus the shared network (what one deployed image uses).</summary>
     public long BranchParameters(int scale) => branches[scale].parameters().Sum(p => p.numel());
-
-    /// <summary>
-    /// The network under the multi-scale protocol: one branch per scale, each taking the test image at its size,
-    /// routed to the smallest nominal size ≥ the test size.
-    /// </summary>
-    public BranchedClassifier AsClassifier(string name) =>
-        new(name, Config.Scales.Select((s, i) => new ScaleBranch(s.Name, branches[i], s.Size)).ToArray());
 
     /// <summary>Resizes a subnet output to the unified size (bilinear, align_corners = false); a module so hooks can read z.</summary>
     private sealed class Unify : nn.Module<Tensor, Tensor>

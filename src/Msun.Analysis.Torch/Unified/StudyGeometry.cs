@@ -29,7 +29,7 @@ public sealed record StudyGeometry(
     public const int DefaultPaperReferenceSize = 56;
 
     /// <summary>
-    /// The paper's geometry scaled by R/224 (MSUN-METHOD.md §6): the ImageNet-stem ResNet-18, MSUN subnets and MST sizes
+    /// The paper's geometry scaled by R/224 (docs/METHOD.md §6): the ImageNet-stem ResNet-18, MSUN subnets and MST sizes
     /// at R/7 and 4R/7 with R (the paper's 32 / 128 / 224), the ladder R/14 × 2..14 (the paper's 32…224 step 16, 13
     /// sizes), probes R/7, 2R/7, 4R/7 (the paper's 32 → 224 first).
     /// </summary>
@@ -54,7 +54,7 @@ public sealed record StudyGeometry(
     /// <summary>
     /// The CIFAR-style path at the dataset's 28 px: resnet18-small (3×3 stride-1 stem, no max-pool), MST/MSUN at 14 and
     /// 21, ladder 8…28 step 4, probes 7, 14, 21. The stem keeps small images at full resolution, so the mechanism MSUN
-    /// fixes is absent here (MSUN-METHOD.md §6).
+    /// fixes is absent here (docs/METHOD.md §6).
     /// </summary>
     public static StudyGeometry Cifar() =>
         new("cifar", 28, "resnet18-small", [14, 21], [8, 12, 16, 20, 24, 28], [7, 14, 21],

@@ -8,7 +8,7 @@ public class SplitSelectorTests
 {
     private static readonly string[] ResNet50Blocks = ["stem", "layer1", "layer2", "layer3", "layer4"];
 
-    /// <summary>Baseline ResNet-50, probe 32 vs reference 224, as published (docs/MSUN-METHOD.md §1); no stds were given.</summary>
+    /// <summary>Baseline ResNet-50, probe 32 vs reference 224, as published (docs/METHOD.md §1); no stds were given.</summary>
     private static readonly double[] Published = [0.52, 0.86, 0.84, 0.77, 0.39];
 
     private static readonly SplitRuleOptions MeansOnly = new(uncertainty: UncertaintyRule.None);

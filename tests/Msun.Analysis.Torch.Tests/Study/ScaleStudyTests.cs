@@ -1,7 +1,9 @@
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Tests.Data;
 using static TorchSharp.torch;
@@ -22,12 +24,12 @@ public sealed class StudyFixture : IDisposable
     {
         set_num_threads(1);
         Data = DatasetLoader.Load(DatasetManifestLoader.LoadBuiltIn("fashion-mnist"), "test");
-        Model = StudyModel.FreshlyInitialised("resnet18-small", seed: 7);
+        Model = ModelLoader.FreshlyInitialised("resnet18-small", seed: 7);
     }
 
     public ImageDataset Data { get; }
 
-    public StudyModel Model { get; }
+    public LoadedBackbone Model { get; }
 
     public void Dispose()
     {
@@ -239,7 +241,7 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
     {
         manual_seed(11);
         using var net = new Unregistered();
-        using var model = StudyModel.FromModule(net, ["stem.0", "body.1", "body.3", "head.1"], inChannels: 1, name: "unregistered");
+        using var model = LoadedBackbone.FromModule(net, ["stem.0", "body.1", "body.3", "head.1"], inChannels: 1, name: "unregistered");
         var options = new ScaleStudyOptions(28, [14, 7], 64, 2, batchSize: 32);
         var profile = ScaleStudy.Run(model, fixture.Data, options).Profile;
 
@@ -250,9 +252,9 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         Assert.Equal(profile, ScaleStudy.Run(model, fixture.Data, options).Profile); // deterministic
         Assert.True(net.training); // modes restored; the caller's module is not disposed with the study model
 
-        var unknown = Assert.Throws<ArgumentException>(() => StudyModel.FromModule(net, ["body.2", "stem.9"], 1));
+        var unknown = Assert.Throws<ArgumentException>(() => LoadedBackbone.FromModule(net, ["body.2", "stem.9"], 1));
         Assert.Contains("unknown layer 'stem.9'. Nearest module paths: stem.0, stem.1, stem, body.0, body.1 (", unknown.Message);
-        var tuple = Assert.Throws<ArgumentException>(() => StudyModel.FromModule(net, ["split"], 1));
+        var tuple = Assert.Throws<ArgumentException>(() => LoadedBackbone.FromModule(net, ["split"], 1));
         Assert.Contains("layer 'split' is a Split, which does not map one tensor to one tensor", tuple.Message);
     }
 
@@ -262,7 +264,7 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         // The same weights through both doors: the registry's stages and FromModule with the same paths.
         var options = new ScaleStudyOptions(28, [14], 64, 1, batchSize: 32);
         var registered = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
-        using var plain = StudyModel.FromModule(fixture.Model.Model, fixture.Model.Blocks, 1, "resnet18-small");
+        using var plain = LoadedBackbone.FromModule(fixture.Model.Model, fixture.Model.Blocks, 1, "resnet18-small");
         var asModule = ScaleStudy.Run(plain, fixture.Data, options).Profile;
         Assert.Equal(registered.Cells.Select(c => c.Repeats[0]), asModule.Cells.Select(c => c.Repeats[0]));
         Assert.Equal(registered.Provenance["block_shapes"], asModule.Provenance["block_shapes"]); // measured = declared

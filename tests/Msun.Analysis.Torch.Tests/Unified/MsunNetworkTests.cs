@@ -1,5 +1,7 @@
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Tests.Data;
 using Msun.Analysis.Torch.Tests.Training;
 using Msun.Analysis.Torch.Training;
@@ -69,7 +70,7 @@ public class MsunTrainingTests
             expected = t.Model.call(images).detach().clone();
         }
 
-        var (net, state) = MsunCheckpoint.Load(dir.Path, options.Msun);
+        var (net, state) = ModelLoader.MsunFromCheckpoint(dir.Path, options.Msun);
         using (net)
         {
             net.eval();
@@ -92,7 +93,7 @@ public class MsunTrainingTests
         var e = Assert.Throws<CheckpointException>(() => TinyRuns.Trainer(other, dir.Path, resume: true));
         Assert.Contains("msun_split 2 (checkpoint) vs 3 (this run)", e.Message);
 
-        var load = Assert.Throws<CheckpointException>(() => MsunCheckpoint.Load(dir.Path, other.Msun));
+        var load = Assert.Throws<CheckpointException>(() => ModelLoader.MsunFromCheckpoint(dir.Path, other.Msun));
         Assert.Contains("msun_split 2 vs 3", load.Message);
         Assert.Equal(bytes, File.ReadAllBytes(Checkpoint.PathIn(dir.Path)));
     }

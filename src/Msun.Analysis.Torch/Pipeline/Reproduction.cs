@@ -8,9 +8,10 @@ using Msun.Analysis.Core.Statistics;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 
-namespace Msun.Analysis.Torch.Unified;
+namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>A named training/evaluation budget of the reproduction; every method gets the same one.</summary>
 /// <param name="Name">Profile name (<c>smoke</c>, <c>quick</c>, <c>full</c>).</param>
@@ -95,7 +96,7 @@ public sealed record ReproductionOptions(
     /// <summary>The training options of one method and seed at the given reference size (identical budgets across methods).</summary>
     public TrainingOptions Training(TrainingMethod method, int referenceSize, int seed)
     {
-        var scales = Scales ?? [(referenceSize + 1) / 2, (3 * referenceSize + 2) / 4];
+        var scales = Scales ?? MsunConfig.DefaultScalesBelow(referenceSize);
         return new TrainingOptions(Backbone, method, referenceSize, Profile.Epochs, Profile.BatchSize, Profile.LearningRate,
             warmupEpochs: Profile.WarmupEpochs, seed: seed, scales: method == TrainingMethod.Vanilla ? null : scales,
             trainSubset: Profile.TrainSubset, testSubset: Profile.TrainingTestSubset, device: Device,
@@ -154,12 +155,9 @@ public static class Reproduction
     // Fixed forever: changing it changes every training set.
     private const int HeldOutSeed = 0x48454C44;
 
-    private const string StepFile = "evaluation-step.json";
-    private const string RoutedCorrectFile = "routed-correct.npy";
-
     /// <summary>The folder of one method and seed under a reproduction's root.</summary>
     public static string RunDirectory(string root, TrainingMethod method, int seed) =>
-        Path.Combine(root, method.ToName(), "seed-" + seed.ToString(CultureInfo.InvariantCulture));
+        Path.Combine(root, method.ToName(), ResultFiles.SeedFolder(seed));
 
     /// <summary>
     /// Splits the training split into the images the methods train on and <see cref="HeldOutImages"/> images held out
@@ -184,8 +182,10 @@ public static class Reproduction
     /// <param name="progress">Step and epoch messages.</param>
     /// <param name="cancellationToken">Stops at the next batch boundary; finished steps and the last checkpoint stay.</param>
     /// <param name="notes">Lines the verdict must carry (e.g. that MSUN was built with another split than the study recommended).</param>
+    /// <param name="steps">The finished-step record of a larger run (<see cref="StudyPipeline"/>); a new one when null.</param>
     public static ReproductionResult Run(ReproductionOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
-        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default, IReadOnlyList<string>? notes = null)
+        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default, IReadOnlyList<string>? notes = null,
+        FinishedSteps? steps = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(train);
@@ -197,38 +197,35 @@ public static class Reproduction
         var trainingOptions = Preflight(options, reference, root);
         Directory.CreateDirectory(root);
         var training = HoldOut(train).Training;
-        var reused = new List<string>();
+        steps ??= new FinishedSteps(progress);
+        var reusedBefore = steps.Reused.Count; // a larger run's earlier steps are not this call's
         var seconds = new Dictionary<string, double>();
-
-        foreach (var seed in options.SeedList)
-        {
-            foreach (var method in Methods)
-            {
-                var step = Stopwatch.StartNew();
-                if (TrainStep(trainingOptions[(method, seed)], training, test, RunDirectory(root, method, seed), progress, cancellationToken))
-                    reused.Add($"train {method.ToName()} seed {seed}");
-                seconds[$"train_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
-            }
-        }
 
         var evalData = options.Profile.EvaluationImages is int n && n < test.Count
             ? test.Subset(SeededSplits.RandomSubset(test.Count, n, options.Seed), $"seeded subset of {n} (seed {options.Seed})")
             : test;
         var sizes = options.TestSizes ?? MultiScaleEvaluationOptions.DefaultTestSizes(reference);
         var evaluations = new List<(TrainingMethod Method, int Seed, MethodEvaluation Result)>();
+        // Seed by seed, each seed evaluated as soon as it is trained: a run cut short keeps every finished seed's scores.
         foreach (var seed in options.SeedList)
         {
             foreach (var method in Methods)
             {
                 var step = Stopwatch.StartNew();
-                var (result, wasReused) = EvaluateStep(RunDirectory(root, method, seed), method.ToName(), evalData, sizes, options, progress, seed);
-                if (wasReused)
-                    reused.Add($"evaluate {method.ToName()} seed {seed}");
+                TrainStep(trainingOptions[(method, seed)], training, test, RunDirectory(root, method, seed), steps, progress, cancellationToken);
+                seconds[$"train_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
+            }
+
+            foreach (var method in Methods)
+            {
+                var step = Stopwatch.StartNew();
+                var result = EvaluateStep(RunDirectory(root, method, seed), method.ToName(), evalData, sizes, options, steps, progress, seed);
                 evaluations.Add((method, seed, result));
                 seconds[$"evaluate_{method.ToName()}_seed_{seed}"] = step.Elapsed.TotalSeconds;
             }
         }
 
+        var reused = steps.Reused.Skip(reusedBefore).ToArray();
         var provenance = new Dictionary<string, string>
         {
             ["dataset"] = train.Provenance.Describe(),
@@ -246,7 +243,7 @@ public static class Reproduction
             ["torch_threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
             ["processor_count"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
             ["seconds_this_call"] = watch.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
-            ["reused_steps"] = reused.Count == 0 ? "none" : string.Join(",", reused),
+            ["reused_steps"] = reused.Length == 0 ? "none" : string.Join(",", reused),
             ["written_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in seconds)
@@ -257,15 +254,15 @@ public static class Reproduction
             provenance[$"note_{i + 1}"] = notes![i];
 
         var outcome = Compare(evaluations.Select(e => (e.Method.ToName(), e.Seed, e.Result)).ToArray(), provenance, notes ?? []);
-        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, "accuracy.json"), outcome.Pooled);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, "accuracy.csv"), outcome.Pooled);
-        outcome.Seeds.WriteJsonFile(Path.Combine(root, "seeds.json"));
-        outcome.Seeds.WriteCsvFile(Path.Combine(root, "seeds.csv"));
-        outcome.Macs.WriteJsonFile(Path.Combine(root, "macs.json"));
-        outcome.Macs.WriteCsvFile(Path.Combine(root, "macs.csv"));
-        outcome.Comparison.WriteJsonFile(Path.Combine(root, "comparison.json"));
-        outcome.Comparison.WriteCsvFile(Path.Combine(root, "comparison.csv"));
-        AtomicFile.WriteText(Path.Combine(root, "verdict.md"), w => w.Write(VerdictMarkdown(outcome, notes ?? [])));
+        MultiScaleResultFiles.WriteJsonFile(Path.Combine(root, ResultFiles.AccuracyJson), outcome.Pooled);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(root, ResultFiles.AccuracyCsv), outcome.Pooled);
+        outcome.Seeds.WriteJsonFile(Path.Combine(root, ResultFiles.SeedsJson));
+        outcome.Seeds.WriteCsvFile(Path.Combine(root, ResultFiles.SeedsCsv));
+        outcome.Macs.WriteJsonFile(Path.Combine(root, ResultFiles.MacsJson));
+        outcome.Macs.WriteCsvFile(Path.Combine(root, ResultFiles.MacsCsv));
+        outcome.Comparison.WriteJsonFile(Path.Combine(root, ResultFiles.ComparisonJson));
+        outcome.Comparison.WriteCsvFile(Path.Combine(root, ResultFiles.ComparisonCsv));
+        AtomicFile.WriteText(Path.Combine(root, ResultFiles.VerdictMarkdown), w => w.Write(VerdictMarkdown(outcome, notes ?? [])));
         return new ReproductionResult(outcome.Comparison, outcome.Pooled, outcome.Macs, watch.Elapsed, reused) { Seeds = outcome.Seeds };
     }
 
@@ -297,32 +294,35 @@ public static class Reproduction
         return result;
     }
 
-    /// <summary>Trains one method in <paramref name="directory"/>, resuming a checkpoint of the same options; true when it was already complete.</summary>
+    /// <summary>
+    /// Trains one method and seed in <paramref name="directory"/>, resuming a checkpoint of the same options; a complete
+    /// checkpoint (it records its own options) is the step's finished record and is reused.
+    /// </summary>
     /// <exception cref="CheckpointException">The folder holds a checkpoint of other options (it is left untouched).</exception>
-    public static bool TrainStep(TrainingOptions options, ImageDataset train, ImageDataset test, string directory,
+    public static void TrainStep(TrainingOptions options, ImageDataset train, ImageDataset test, string directory, FinishedSteps steps,
         IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(options);
         var step = $"train {options.Method.ToName()} seed {options.Seed}";
         var resume = Checkpoint.Exists(directory);
         using var trainer = new Trainer(options, train, test, directory, resume);
         if (trainer.EpochsCompleted == options.Epochs)
         {
-            progress?.Report(new ReproductionProgress(step, $"reusing the finished checkpoint in {trainer.CheckpointPath}"));
-            return true;
+            steps.Reuse(step, $"reusing the finished checkpoint in {trainer.CheckpointPath}");
+            return;
         }
 
         progress?.Report(new ReproductionProgress(step,
             $"{(resume ? $"resuming after epoch {trainer.EpochsCompleted}" : "starting")}: {trainer.ObjectiveDescription}; {trainer.Dataset.TrainExamples} images, {trainer.StepsPerEpoch} steps per epoch"));
         var watch = Stopwatch.StartNew();
         var start = trainer.EpochsCompleted;
-        trainer.Run(new Reporter<EpochRecord>(e =>
+        trainer.Run(new SyncProgress<EpochRecord>(e =>
         {
-            var eta = TimeSpan.FromSeconds(watch.Elapsed.TotalSeconds / (e.Epoch - start) * (options.Epochs - e.Epoch));
+            var eta = Eta.Remaining(watch.Elapsed, e.Epoch - start, options.Epochs - start);
             progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture,
-                $"epoch {e.Epoch}/{options.Epochs}: loss {e.Loss:F4}, test {e.TestAccuracy:P2} at {options.ReferenceSize} px, {e.Seconds:F0} s; step ETA {eta:hh\\:mm\\:ss}")));
+                $"epoch {e.Epoch}/{options.Epochs}: loss {e.Loss:F4}, test {e.TestAccuracy:P2} at {options.ReferenceSize} px, {e.Seconds:F0} s; step ETA {Eta.Format(eta)}")));
         }), cancellationToken: cancellationToken);
-        return false;
     }
 
     /// <summary>One method and seed evaluated: its results, MACs, parameters (the whole model) and per-image routed hits.</summary>
@@ -422,20 +422,19 @@ public static class Reproduction
         return new MultiScaleAccuracy(first.Model, first.Scoring, first.ReferenceSize, sizes, provenance);
     }
 
-    private static (MethodEvaluation Result, bool Reused) EvaluateStep(string directory, string name, ImageDataset data, IReadOnlyList<int> sizes,
-        ReproductionOptions options, IProgress<ReproductionProgress>? progress, int seed)
+    private static MethodEvaluation EvaluateStep(string directory, string name, ImageDataset data, IReadOnlyList<int> sizes,
+        ReproductionOptions options, FinishedSteps steps, IProgress<ReproductionProgress>? progress, int seed)
     {
         var step = $"evaluate {name} seed {seed}";
         var state = Checkpoint.ReadState(directory);
         var description = string.Join("; ", state.Identity(), $"sizes={string.Join(",", sizes)}", $"images={data.Count}", $"data={data.Provenance.Describe()}", "antialias=false", "routed_correct=kept");
-        string accuracyPath = Path.Combine(directory, "accuracy.json"), macsPath = Path.Combine(directory, "macs.json"),
-            stepPath = Path.Combine(directory, StepFile), correctPath = Path.Combine(directory, RoutedCorrectFile);
-        if (File.Exists(accuracyPath) && File.Exists(macsPath) && File.Exists(correctPath) && KeyedStep.Find(stepPath, description) is { } record)
+        string accuracyPath = Path.Combine(directory, ResultFiles.AccuracyJson), macsPath = Path.Combine(directory, ResultFiles.MacsJson),
+            stepPath = Path.Combine(directory, ResultFiles.EvaluationStepRecord), correctPath = Path.Combine(directory, ResultFiles.RoutedCorrectNpy);
+        if (steps.Find(step, stepPath, description, accuracyPath, macsPath, correctPath) is { } record)
         {
-            progress?.Report(new ReproductionProgress(step, $"reusing {accuracyPath} (same checkpoint and settings)"));
             var table = MacTable.ReadJsonFile(macsPath);
-            return (new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
-                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64(), ReadCorrect(correctPath, sizes.Count, data.Count)), true);
+            return new MethodEvaluation(MultiScaleResultFiles.ReadJsonFile(accuracyPath), table.Rows.Where(r => r.Model == name).ToArray(),
+                table.Rows.Where(r => r.Model != name).ToArray(), record.GetProperty("parameters").GetInt64(), ReadCorrect(correctPath, sizes.Count, data.Count));
         }
 
         progress?.Report(new ReproductionProgress(step, $"{data.Count} images at sizes {string.Join(",", sizes)}"));
@@ -447,16 +446,16 @@ public static class Reproduction
         var results = outcome.Accuracy.All;
         var correct = outcome.Accuracy.RoutedCorrect ?? throw new InvalidOperationException("the evaluator kept no per-image results.");
         MultiScaleResultFiles.WriteJsonFile(accuracyPath, results);
-        MultiScaleResultFiles.WriteCsvFile(Path.Combine(directory, "accuracy.csv"), results);
+        MultiScaleResultFiles.WriteCsvFile(Path.Combine(directory, ResultFiles.AccuracyCsv), results);
         var flat = new byte[sizes.Count * data.Count];
         for (int i = 0; i < sizes.Count; i++) correct[i].CopyTo(flat, i * data.Count);
         Npy.Write(correctPath, new NpyArray([sizes.Count, data.Count], flat));
         var macs = new MacTable([.. outcome.Macs, .. branchRows], new Dictionary<string, string> { ["model"] = name });
         macs.WriteJsonFile(macsPath);
-        macs.WriteCsvFile(Path.Combine(directory, "macs.csv"));
-        KeyedStep.Save(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
+        macs.WriteCsvFile(Path.Combine(directory, ResultFiles.MacsCsv));
+        FinishedSteps.Record(stepPath, description, w => w.WriteNumber("parameters", outcome.Parameters));
         progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture, $"mean accuracy {outcome.Accuracy.Routed.MeanAccuracy:P2} (routed)")));
-        return (new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters, correct), false);
+        return new MethodEvaluation(results, outcome.Macs, branchRows, outcome.Parameters, correct);
     }
 
     private static byte[][] ReadCorrect(string path, int sizes, int images)
@@ -517,10 +516,5 @@ public static class Reproduction
         foreach (var model in outcome.Macs.Rows.Select(r => r.Model).Distinct())
             sb.AppendLine($"| {model} | " + string.Join(" | ", sizes.Select(s => outcome.Macs.Rows.First(r => r.Model == model && r.TestSize == s).Macs.ToString("N0", ci))) + " |");
         return sb.ToString();
-    }
-
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

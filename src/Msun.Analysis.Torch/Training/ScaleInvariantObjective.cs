@@ -1,11 +1,11 @@
-using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Msun.Analysis.Torch.Unified;
+namespace Msun.Analysis.Torch.Training;
 
 /// <summary>
-/// MSUN's loss (MSUN-METHOD.md §2): the batch at the reference size is shrunk to every scale (down only: each subnet
+/// MSUN's loss (docs/METHOD.md §2): the batch at the reference size is shrunk to every scale (down only: each subnet
 /// takes its native size), each runs through its subnet, unification and the shared network; the loss is the sum of
 /// the cross-entropies of all scales plus, when the constraint is on, <c>w · MSE(z_i, z_j)</c> for every pair of
 /// unified subnet outputs, each term dropped (contributing 0 and no gradient) while it is below the truncation threshold.

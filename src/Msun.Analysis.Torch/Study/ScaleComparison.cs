@@ -1,8 +1,9 @@
 using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Torch.Capture;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Msun.Analysis.Torch.Capture;
+namespace Msun.Analysis.Torch.Study;
 
 /// <summary>Which CKA estimator a scale comparison feeds.</summary>
 public enum ScaleCkaEstimator
@@ -77,7 +78,7 @@ public sealed record ScaleComparisonOptions
     /// <summary>Whether the model runs in eval mode.</summary>
     public bool EvalMode { get; }
 
-    /// <summary>A fresh sink for these options.</summary>
+    /// <summary>A fresh sink for these options: the one place an estimator choice becomes a CKA sink.</summary>
     public IScalePairSink CreateSink() => Estimator switch
     {
         ScaleCkaEstimator.Minibatch => new MinibatchCkaSink(Kernel, Ragged, FullGrid),
@@ -109,8 +110,11 @@ public sealed record ScaleComparisonResult(
 }
 
 /// <summary>
-/// The CKA study of the paper (§1 of MSUN-METHOD.md): run one model on the same images at the reference size
-/// and at the probe size, capture the chosen layers, and compare each layer with itself across the two.
+/// The study engine's pairwise core (docs/METHOD.md §1): run any model on batch pairs holding the same images at a
+/// reference and a probe scale, capture the chosen layers, and compare each layer with itself across the two.
+/// <see cref="ScaleStudy"/> is the paper's protocol on a registered backbone (subsets, repeats, statistics) built on
+/// the same pieces (<see cref="ScaleComparisonOptions.CreateSink"/>, <see cref="EvalModeScope"/>); this entry point takes
+/// any module and any batches.
 /// </summary>
 public static class ScaleComparison
 {
@@ -135,16 +139,8 @@ public static class ScaleComparison
         options ??= new ScaleComparisonOptions();
         var capture = ActivationCapture.Create(model, layers, options.Capture);
         var sink = options.CreateSink();
-        var modes = options.EvalMode ? SaveModes(model) : null;
-        try
-        {
-            if (options.EvalMode) model.eval();
+        using (options.EvalMode ? EvalModeScope.Enter(model) : null)
             Feed(capture, batches, sink, progress, cancellationToken);
-        }
-        finally
-        {
-            if (modes is not null) RestoreModes(modes);
-        }
 
         var table = sink.Result();
         return new ScaleComparisonResult(table.Layers, table.Diagonal, table.Grid, table.Form, table.Examples, table.Batches, table.Note, options);
@@ -186,14 +182,4 @@ public static class ScaleComparison
         return count;
     }
 
-    private static (nn.Module Module, bool Training)[] SaveModes(nn.Module model) =>
-        [(model, model.training), .. model.named_modules().Select(p => (p.module, p.module.training))];
-
-    // named_modules() lists parents before children, and train() recurses, so restoring in that order
-    // leaves every module with its own saved flag.
-    private static void RestoreModes((nn.Module Module, bool Training)[] modes)
-    {
-        foreach (var (module, training) in modes)
-            module.train(training);
-    }
 }

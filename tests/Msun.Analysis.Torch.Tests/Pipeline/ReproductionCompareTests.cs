@@ -1,7 +1,7 @@
 using Msun.Analysis.Core.Results;
-using Msun.Analysis.Torch.Unified;
+using Msun.Analysis.Torch.Pipeline;
 
-namespace Msun.Analysis.Torch.Tests.Unified;
+namespace Msun.Analysis.Torch.Tests.Pipeline;
 
 /// <summary>The comparison over seeds (pooling, seed table, paired differences, claims) on hand-made evaluations.</summary>
 public class ReproductionCompareTests

@@ -2,13 +2,13 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
-using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Unified;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Msun.Analysis.Torch.Evaluation;
+namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>What the multi-scale protocol gave for one trained checkpoint.</summary>
 /// <param name="ModelName">The name recorded in the results.</param>
@@ -57,7 +57,7 @@ public static class CheckpointEvaluation
         IReadOnlyDictionary<string, string> provenance;
         if (state.Options.Msun is { } config)
         {
-            var (net, _) = MsunCheckpoint.Load(full, config);
+            var (net, _) = ModelLoader.MsunFromCheckpoint(full, config);
             network = net;
             classifier = net.AsClassifier(name);
             var ci = CultureInfo.InvariantCulture;
@@ -75,7 +75,7 @@ public static class CheckpointEvaluation
         }
         else
         {
-            var trained = StudyModel.FromCheckpoint(full);
+            var trained = ModelLoader.FromCheckpoint(full);
             network = trained.Model;
             classifier = new SingleNetworkClassifier(name, trained.Model, reference);
             provenance = trained.Provenance;

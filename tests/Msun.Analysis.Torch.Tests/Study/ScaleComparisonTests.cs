@@ -2,12 +2,13 @@ using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Cka;
+using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Tests.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 using CoreCka = Msun.Analysis.Core.Cka.Cka;
 
-namespace Msun.Analysis.Torch.Tests.Capture;
+namespace Msun.Analysis.Torch.Tests.Study;
 
 [Collection("Torch")]
 public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<BackboneCache>, IDisposable

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.SplitSelection;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Training;
+using Msun.Analysis.Torch.Unified;
+
+namespace Msun.Analysis.Torch.Pipeline;
+
+/// <summary>What <c>msun study</c> runs: the reproduction's budget, geometry, seeds and models, plus the split rule.</summary>
+/// <param name="Reproduction">Budget, geometry (sizes), backbone, seeds, device; its <c>Split</c> is replaced by the split used.</param>
+/// <param name="ForcedSplit">Train MSUN with this split instead of the study's recommendation (the recommendation is still computed and saved).</param>
+/// <param name="SplitRule">The rule that turns the profile into a split.</param>
+public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int? ForcedSplit = null, SplitRuleOptions? SplitRule = null)
+{
+    /// <summary>
+    /// The CKA study's options for a budget: the paper's protocol (1 024 images × 5 subsets, minibatch CKA of 128,
+    /// a permutation null of 20, the block × block grid at the smallest probe) except on the smoke budget, which only
+    /// proves the path; probes from the geometry (the default probes of the reference size without one).
+    /// </summary>
+    public ScaleStudyOptions Study(int referenceSize)
+    {
+        bool smoke = Reproduction.Profile == ReproductionProfile.Smoke;
+        IReadOnlyList<int> probes = Reproduction.Geometry?.Probes ?? ScaleStudyOptions.DefaultProbes(referenceSize);
+        return new ScaleStudyOptions(referenceSize, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: Reproduction.Seed,
+            batchSize: smoke ? 64 : 128, permutations: smoke ? null : 20, statisticsImages: smoke ? 256 : 512, gridProbe: probes[0],
+            device: Reproduction.Device);
+    }
+}
+
+/// <summary>What <c>msun study</c> produced.</summary>
+/// <param name="Recommendation">The split the study recommends (saved as <c>study/split.json</c>).</param>
+/// <param name="TrainedSplit">The split MSUN was trained with.</param>
+/// <param name="Reproduction">The comparison of the three methods.</param>
+/// <param name="Elapsed">Wall time of this call.</param>
+/// <param name="ReportPath">The report written by the last step, when a writer was given.</param>
+/// <param name="Note">How the trained split relates to the recommendation (also in the verdict).</param>
+public sealed record StudyPipelineResult(
+    SplitRecommendation Recommendation, int TrainedSplit, ReproductionResult Reproduction, TimeSpan Elapsed, string? ReportPath, string Note);
+
+/// <summary>
+/// The study path of the paper in one call, each step keyed by its configuration so that a rerun reuses what is
+/// finished (<see cref="FinishedSteps"/>): (1) train a Vanilla baseline (first seed), (2) the layer-wise CKA study on it,
+/// on training images held out from every method (<see cref="Reproduction.HoldOut"/>), (3) the split recommendation,
+/// (4) Vanilla, MST and MSUN with that split on the same budget, once per seed, and the multi-scale evaluation of all
+/// (<see cref="Reproduction"/>), (5) the report (written by the caller's writer: the report library is not a
+/// dependency of this one). Sizes come from the options' geometry.
+/// </summary>
+/// <remarks>Layout: <see cref="Reproduction"/>'s, plus <c>study/</c> (the profile, grid, split and the step record).</remarks>
+public static class StudyPipeline
+{
+    /// <summary>The name the pipeline's own progress lines carry.</summary>
+    public const string Name = "msun study";
+
+    private const int StepCount = 5;
+
+    /// <summary>Runs (or continues) the study in <paramref name="outputDirectory"/>.</summary>
+    /// <param name="options">What to train and study.</param>
+    /// <param name="train">Training split.</param>
+    /// <param name="test">Test split (the study's images and the evaluation's).</param>
+    /// <param name="outputDirectory">Output folder (created if missing).</param>
+    /// <param name="writeReport">Step 5: writes the report of the folder and returns its path; skipped when null.</param>
+    /// <param name="progress">Step, epoch and phase messages.</param>
+    /// <param name="cancellationToken">Stops at the next batch; finished steps and the last checkpoint stay.</param>
+    /// <exception cref="CheckpointException">A method's folder holds a checkpoint of other options (left untouched).</exception>
+    public static StudyPipelineResult Run(StudyPipelineOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
+        Func<string, string>? writeReport = null, IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        var root = Path.GetFullPath(outputDirectory);
+        int reference = options.Reproduction.ReferenceSize ?? train.Height;
+        // The split is not known before the study, so the preflight checks the baseline's options and any checkpoints
+        // with a provisional split; Reproduction.Run checks the real one again before MSUN trains.
+        var provisional = options.Reproduction with { Split = options.ForcedSplit ?? 1 };
+        Reproduction.Preflight(provisional, reference, root);
+        var studyOptions = options.Study(reference);
+        var (training, studyImages) = Reproduction.HoldOut(train);
+        int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
+        var clock = Stopwatch.StartNew();
+        var steps = new FinishedSteps(progress);
+
+        Step(1, $"train the Vanilla baseline (seed {seed})");
+        var baselineDir = Reproduction.RunDirectory(root, TrainingMethod.Vanilla, seed);
+        Reproduction.TrainStep(provisional.Training(TrainingMethod.Vanilla, reference), training, test, baselineDir, steps, progress, cancellationToken);
+        EstimateRemaining(baselineDir, provisional.Training(TrainingMethod.Mst, reference).Scales.Count, seeds, progress);
+
+        Step(2, $"layer-wise CKA study of the baseline on {studyImages.Count} held-out training images");
+        var studyDir = Path.Combine(root, ResultFiles.StudyFolder);
+        var profile = StudyStep(baselineDir, studyDir, studyOptions, studyImages, steps, progress, cancellationToken);
+
+        Step(3, "split recommendation");
+        var recommendation = SplitSelector.Recommend(profile, options.SplitRule ?? new SplitRuleOptions());
+        SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ResultFiles.ProfileJson));
+        progress?.Report(new ReproductionProgress(Name, recommendation.Explain().TrimEnd()));
+        int split = options.ForcedSplit ?? Math.Max(1, recommendation.Split);
+        var note = options.ForcedSplit is int forced
+            ? $"MSUN was trained with --split {forced}; the CKA study recommended {recommendation.Split}."
+            : recommendation.Split == 0
+                ? "the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split 1 (the stem only) so that the comparison still runs."
+                : $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1).";
+        progress?.Report(new ReproductionProgress(Name, note));
+
+        Step(4, $"MST and MSUN (split {split}), {seeds} seed(s) of every method, evaluation of all");
+        var result = Reproduction.Run(options.Reproduction with { Split = split }, train, test, root, progress, cancellationToken, [note], steps);
+
+        string? reportPath = null;
+        if (writeReport is not null)
+        {
+            Step(5, "report");
+            reportPath = writeReport(root);
+        }
+
+        return new StudyPipelineResult(recommendation, split, result, clock.Elapsed, reportPath, note);
+
+        void Step(int number, string what) => progress?.Report(new ReproductionProgress(Name,
+            $"step {number}/{StepCount}: {what} (elapsed {Eta.Format(clock.Elapsed)})"));
+    }
+
+    /// <summary>Runs the CKA study on the baseline checkpoint, or reuses the saved one when checkpoint, options and data are the same.</summary>
+    private static CkaProfile StudyStep(string checkpointDir, string studyDir, ScaleStudyOptions options, ImageDataset data, FinishedSteps steps,
+        IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
+    {
+        var state = Checkpoint.ReadState(checkpointDir);
+        var configuration = string.Join("; ", state.Identity(), options.Describe(), $"data={data.Provenance.Describe()}");
+        var record = Path.Combine(studyDir, ResultFiles.StudyStepRecord);
+        var profilePath = Path.Combine(studyDir, ResultFiles.ProfileJson);
+        if (steps.Find(Name, record, configuration, profilePath) is not null)
+            return CkaProfile.FromJson(File.ReadAllText(profilePath));
+
+        using var model = ModelLoader.FromCheckpoint(checkpointDir);
+        ScaleStudy.Check(model, data, options);
+        var watch = Stopwatch.StartNew();
+        var result = ScaleStudy.Run(model, data, options, new SyncProgress<ScaleStudyProgress>(p =>
+        {
+            if (p.Step == p.Steps || p.Step % Math.Max(1, p.Steps / 10) == 0)
+                progress?.Report(new ReproductionProgress("study",
+                    $"{p.Phase} {p.Step}/{p.Steps}, step ETA {Eta.Format(Eta.Remaining(watch.Elapsed, p.Step, p.Steps))}"));
+        }), cancellationToken);
+        // The folder is the step's own (keyed by configuration): replacing an older study of another configuration is the point.
+        result.Save(studyDir, overwrite: true);
+        FinishedSteps.Record(record, configuration);
+        return result.Profile;
+    }
+
+    /// <summary>Reports an estimate of the training time left, from the baseline's measured seconds per epoch.</summary>
+    private static void EstimateRemaining(string baselineDir, int extraScales, int seeds, IProgress<ReproductionProgress>? progress)
+    {
+        var log = Path.Combine(baselineDir, TrainingLog.FileName);
+        if (!File.Exists(log)) return;
+        var seconds = TrainingLog.Read(log).Select(e => e.Seconds).Where(double.IsFinite).ToArray();
+        if (seconds.Length == 0) return;
+        // Per seed, MST and MSUN each cost about (1 + extra scales) Vanilla runs; every seed after the first also retrains Vanilla.
+        var estimate = TimeSpan.FromSeconds(seconds.Sum() * (2 * (1 + extraScales) * seeds + (seeds - 1)));
+        progress?.Report(new ReproductionProgress(Name, string.Create(CultureInfo.InvariantCulture,
+            $"estimated training time left: about {Eta.Format(estimate)} (from the baseline's {seconds.Sum():F0} s), plus the study and evaluation")));
+    }
+}
