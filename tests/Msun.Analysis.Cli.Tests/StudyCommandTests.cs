@@ -98,11 +98,24 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
         Assert.Equal(before, File.ReadAllText(Path.Combine(dir, "profile.json")));
     }
 
+    [Fact]
+    public void BlocksMayBeAnyModulePathsOfTheLoadedCheckpoint()
+    {
+        var dir = checkpoint.NewOut();
+        var run = MsunProcess.Run(Study(dir, "--blocks", "layer1.0.conv1,layer3.1", "--probes", "14"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var profile = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "profile.json")));
+        var root = profile.RootElement;
+        Assert.Equal(["layer1.0.conv1", "layer3.1"], root.GetProperty("blocks").EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+        Assert.Equal(2, root.GetProperty("cells").GetArrayLength());
+    }
+
     public static TheoryData<string[], string> BadInputs() => new()
     {
         { ["--probes", "7,28"], "--probes: 28 is not smaller than the reference size 28" },
         { ["--probes", "7,x"], "--probes: 'x' is not a positive whole number" },
-        { ["--blocks", "relu,layer9"], "--blocks: resnet18-small has no block 'layer9'; its blocks are relu, layer1" },
+        { ["--blocks", "relu,layer9"], "--blocks: unknown layer 'layer9'. Stages: relu, layer1, layer2, layer3, layer4. Nearest module paths: layer1," },
+        { ["--blocks", "layer1.0.conv"], "Nearest module paths: layer1.0.conv1, layer1.0.conv2," },
         { ["--images", "3"], "--images 3: debiased CKA (unbiased HSIC) needs at least 4 images" },
         { ["--batch-size", "128"], "--images 64 is fewer than --batch-size 128" },
         { ["--model", "vgg16-bn-small"], "--model vgg16-bn-small does not match the checkpoint" },

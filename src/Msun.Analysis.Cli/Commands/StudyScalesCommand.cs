@@ -43,7 +43,7 @@ internal static class StudyScalesCommand
         var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = "rbf: sigma^2 = F^2 x median squared distance per batch (default 0.5)." };
         var activations = new Option<string>("--activations") { Description = "flatten (C x H x W, the paper's) or spatial-mean (C).", DefaultValueFactory = _ => "flatten" };
         activations.AcceptOnlyFromAmong("flatten", "spatial-mean");
-        var blocks = new Option<string?>("--blocks") { Description = "Comma-separated stage names to measure (default: every stage)." };
+        var blocks = new Option<string?>("--blocks") { Description = "Comma-separated blocks to measure: stage names, or any module paths of the model (as named_modules lists them) in network order (default: every stage)." };
         var bootstrap = new Option<int?>("--bootstrap") { Description = "B: percentile bootstrap interval per cell over the examples of subset 1 (activations of --statistics-images images in memory)." };
         var permutations = new Option<int?>("--permutations") { Description = "P: permutation null per cell over the examples of subset 1." };
         var statisticsImages = new Option<int>("--statistics-images") { Description = "Images of subset 1 held in memory for --bootstrap and --permutations.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultStatisticsImages };
@@ -97,14 +97,8 @@ internal static class StudyScalesCommand
         if (r.GridProbe is int g && !probeSizes.Contains(g))
             throw new ArgumentException($"--grid-probe {g} is not one of --probes ({string.Join(",", probeSizes)}).");
         string[]? blockList = r.Blocks?.Split(',', StringSplitOptions.TrimEntries);
-        if (blockList is not null)
-        {
-            foreach (var b in blockList)
-                if (!spec.StageNames.Contains(b))
-                    throw new ArgumentException($"--blocks: {spec.Name} has no block '{b}'; its blocks are {string.Join(", ", spec.StageNames)}.");
-            if (blockList.Distinct().Count() != blockList.Length)
-                throw new ArgumentException($"--blocks '{r.Blocks}' lists a block twice.");
-        }
+        if (blockList is not null && blockList.Distinct().Count() != blockList.Length)
+            throw new ArgumentException($"--blocks '{r.Blocks}' lists a block twice.");
         if (referenceSize < spec.MinimumInputSize)
             throw new ArgumentException($"--reference {referenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.");
 
@@ -112,7 +106,8 @@ internal static class StudyScalesCommand
             referenceSize, probeSizes, r.Images, r.Repeats, r.Seed, estimator, r.BatchSize, r.SigmaFraction,
             r.Activations == "spatial-mean" ? ActivationPolicy.SpatialMean : ActivationPolicy.Flatten,
             blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device);
-        if (estimator == StudyEstimator.Streaming)
+        // Module paths other than stages have no declared shape: ScaleStudy.Check measures them once the model is loaded.
+        if (estimator == StudyEstimator.Streaming && (blockList ?? spec.StageNames).All(spec.StageNames.Contains))
         {
             long bytes = ScaleStudy.StreamingMemoryBytes(spec, blockList ?? spec.StageNames, options);
             if (bytes > options.StreamingMemoryLimitBytes)
@@ -130,6 +125,18 @@ internal static class StudyScalesCommand
             : r.Weights is not null
                 ? ModelLoader.FromPyTorchWeights(spec.Name, r.Weights.FullName, data.Channels, data.ClassNames.Count)
                 : ModelLoader.FreshlyInitialised(spec.Name, r.Seed, data.Channels, data.ClassNames.Count);
+        if (blockList is not null)
+        {
+            try
+            {
+                ModulePaths.Check(studyModel.Model, blockList);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--blocks: {e.Message}", e);
+            }
+        }
+
         ScaleStudy.Check(studyModel, data, options);
         if (studyModel.TrainedReferenceSize is int trained && trained != referenceSize)
             Console.Error.WriteLine($"msun study-scales: note: the model was trained at {trained} px; studying it at reference {referenceSize} px.");

@@ -86,6 +86,12 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>Number of classes of the head.</summary>
     public int NumClasses { get; }
 
+    /// <summary>
+    /// Paths of modules that hold weights (so a checkpoint of the original network loads strictly) but never run in
+    /// <see cref="forward"/>, such as Inception-v3's auxiliary classifier; the MSUN builder leaves them out.
+    /// </summary>
+    public IReadOnlyList<string> AuxiliaryModules { get; protected init; } = [];
+
     /// <summary>The stage whose output module has the given path.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>
     public BackboneStage Stage(string name) =>

@@ -3,13 +3,15 @@ using System.Collections.Frozen;
 namespace Msun.Analysis.Torch.Backbones;
 
 /// <summary>
-/// The backbones this toolkit knows, by name: the paper's four ImageNet backbones (plus ResNet-18)
-/// and small-input variants that train on a CPU. One place that capture, split selection, the MSUN
+/// The backbones this toolkit knows, by name: the paper's eight CKA backbones (ResNet-50, ResNeXt-50, DenseNet-121,
+/// MobileNetV2, VGG-16, GoogLeNet, Inception-v3, AlexNet; VGG-16 with batch norm), ResNet-18, and small-input
+/// variants that train on a CPU. One place that capture, split selection, the MSUN
 /// builder and the MAC tables all read from.
 /// </summary>
 public static class BackboneRegistry
 {
     private const int ImageNetSize = 224;
+    private const int InceptionSize = 299;
     private const int SmallSize = 28;
 
     private static readonly BackboneSpec[] All =
@@ -19,6 +21,11 @@ public static class BackboneRegistry
         Vgg.Spec("vgg16-bn", "VGG-16 with batch norm (torchvision vgg16_bn).", VggConfig.Vgg16Bn, 3, 1000, ImageNetSize),
         DenseNet.Spec("densenet121", "DenseNet-121 (torchvision densenet121).", DenseNetConfig.DenseNet121, 3, 1000, ImageNetSize),
         MobileNetV2.Spec("mobilenetv2", "MobileNetV2, width 1.0 (torchvision mobilenet_v2).", MobileNetV2Config.ImageNet, 3, 1000, ImageNetSize),
+        ResNet.Spec("resnext50-32x4d", "ResNeXt-50 32×4d (torchvision resnext50_32x4d).", ResNetConfig.ResNeXt50, 3, 1000, ImageNetSize),
+        GoogLeNet.Spec("googlenet", "GoogLeNet / Inception v1 without auxiliary heads (torchvision googlenet).", GoogLeNetConfig.ImageNet, 3, 1000, ImageNetSize),
+        InceptionV3.Spec("inception-v3", "Inception-v3 with its auxiliary head's weights (torchvision inception_v3); native 299 px.",
+            InceptionV3Config.ImageNet, 3, 1000, InceptionSize),
+        AlexNet.Spec("alexnet", "AlexNet (torchvision alexnet).", AlexNetConfig.ImageNet, 3, 1000, ImageNetSize),
         ResNet.Spec("resnet18-small", "ResNet-18 layout, CIFAR stem (3×3/1, no max-pool), widths 16/32/64/128; for 28–32 px.",
             ResNetConfig.Small(16), 1, 10, SmallSize),
         Vgg.Spec("vgg16-bn-small", "VGG-16-BN layout, widths 16/32/64/128/128, no pool after block 1, global-pool head; for 28–32 px.",

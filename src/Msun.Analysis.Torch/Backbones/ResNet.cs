@@ -20,13 +20,19 @@ public enum ResNetBlockKind
 /// <param name="Layers">Blocks in layer1..layer4 (exactly four entries).</param>
 /// <param name="Widths">Planes of layer1..layer4 (exactly four); the stem outputs <c>Widths[0]</c> channels, layer i outputs <c>Widths[i] × expansion</c>.</param>
 /// <param name="Stem">First convolution and whether a max-pool follows.</param>
-public sealed record ResNetConfig(ResNetBlockKind Block, IReadOnlyList<int> Layers, IReadOnlyList<int> Widths, ConvStem Stem)
+/// <param name="Groups">Groups of a bottleneck's 3×3 convolution (ResNeXt's cardinality; 1 for ResNet).</param>
+/// <param name="WidthPerGroup">Channels per group at <c>Widths[0]</c> = 64 (torchvision's <c>width_per_group</c>): a bottleneck's inner width is <c>planes × WidthPerGroup / 64 × Groups</c>.</param>
+public sealed record ResNetConfig(ResNetBlockKind Block, IReadOnlyList<int> Layers, IReadOnlyList<int> Widths, ConvStem Stem,
+    int Groups = 1, int WidthPerGroup = 64)
 {
     /// <summary>torchvision's <c>resnet18</c>.</summary>
     public static ResNetConfig ResNet18 { get; } = new(ResNetBlockKind.Basic, [2, 2, 2, 2], [64, 128, 256, 512], ConvStem.ImageNet);
 
     /// <summary>torchvision's <c>resnet50</c>.</summary>
     public static ResNetConfig ResNet50 { get; } = new(ResNetBlockKind.Bottleneck, [3, 4, 6, 3], [64, 128, 256, 512], ConvStem.ImageNet);
+
+    /// <summary>torchvision's <c>resnext50_32x4d</c>: ResNet-50 with 32 groups of 4 channels in the first bottleneck 3×3 (inner widths 128/256/512/1024).</summary>
+    public static ResNetConfig ResNeXt50 { get; } = ResNet50 with { Groups = 32, WidthPerGroup = 4 };
 
     /// <summary>ResNet-18 layout for 28–32 px inputs: CIFAR stem (3×3 stride 1, no max-pool) and reduced widths.</summary>
     /// <param name="baseWidth">Planes of layer1; later layers double it (16 gives 16/32/64/128).</param>
@@ -41,6 +47,9 @@ public sealed record ResNetConfig(ResNetBlockKind Block, IReadOnlyList<int> Laye
     /// <summary>Channel multiplier of the last convolution of a block.</summary>
     public int Expansion => Block == ResNetBlockKind.Bottleneck ? 4 : 1;
 
+    /// <summary>Inner (3×3) width of a bottleneck with <paramref name="planes"/> planes; torchvision's <c>int(planes * (base_width / 64.)) * groups</c>.</summary>
+    internal long BottleneckWidth(long planes) => planes * WidthPerGroup / 64 * Groups;
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Layers);
@@ -51,9 +60,14 @@ public sealed record ResNetConfig(ResNetBlockKind Block, IReadOnlyList<int> Laye
             throw new ArgumentException($"A ResNet has 4 layers; got {Layers.Count} block counts and {Widths.Count} widths.");
         }
 
-        if (Layers.Any(n => n < 1) || Widths.Any(w => w < 1))
+        if (Layers.Any(n => n < 1) || Widths.Any(w => w < 1) || Groups < 1 || WidthPerGroup < 1)
         {
-            throw new ArgumentException("Block counts and widths must be positive.");
+            throw new ArgumentException("Block counts, widths, groups and width per group must be positive.");
+        }
+
+        if (Block == ResNetBlockKind.Basic && (Groups != 1 || WidthPerGroup != 64))
+        {
+            throw new ArgumentException("A basic-block ResNet has no groups (torchvision: BasicBlock only supports groups=1 and base_width=64).");
         }
 
         Stem.Validate();
@@ -164,7 +178,7 @@ public sealed class ResNet : Backbone
             }
 
             layer.append(config.Block == ResNetBlockKind.Bottleneck
-                ? new Bottleneck(inPlanes, planes, s, downsample)
+                ? new Bottleneck(inPlanes, planes, config.BottleneckWidth(planes), config.Groups, s, downsample)
                 : new BasicBlock(inPlanes, planes, s, downsample));
             inPlanes = outPlanes;
         }
@@ -203,7 +217,7 @@ public sealed class ResNet : Backbone
         }
     }
 
-    /// <summary>1×1 reduce, 3×3 (strided), 1×1 expand ×4, with a residual connection (torchvision's <c>Bottleneck</c>).</summary>
+    /// <summary>1×1 reduce, 3×3 (strided, grouped for ResNeXt), 1×1 expand to planes ×4, with a residual connection (torchvision's <c>Bottleneck</c>).</summary>
     private sealed class Bottleneck : Module<Tensor, Tensor>
     {
         private readonly Module<Tensor, Tensor> conv1;
@@ -215,13 +229,13 @@ public sealed class ResNet : Backbone
         private readonly Module<Tensor, Tensor> relu;
         private readonly Module<Tensor, Tensor>? downsample;
 
-        public Bottleneck(long inPlanes, long planes, long stride, Module<Tensor, Tensor>? downsample) : base(nameof(Bottleneck))
+        public Bottleneck(long inPlanes, long planes, long width, long groups, long stride, Module<Tensor, Tensor>? downsample) : base(nameof(Bottleneck))
         {
-            conv1 = Conv2d(inPlanes, planes, 1, bias: false);
-            bn1 = BatchNorm2d(planes);
-            conv2 = Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
-            bn2 = BatchNorm2d(planes);
-            conv3 = Conv2d(planes, planes * 4, 1, bias: false);
+            conv1 = Conv2d(inPlanes, width, 1, bias: false);
+            bn1 = BatchNorm2d(width);
+            conv2 = Conv2d(width, width, 3, stride: stride, padding: 1, groups: groups, bias: false);
+            bn2 = BatchNorm2d(width);
+            conv3 = Conv2d(width, planes * 4, 1, bias: false);
             bn3 = BatchNorm2d(planes * 4);
             relu = ReLU();
             this.downsample = downsample;

@@ -45,28 +45,7 @@ public sealed class ActivationCapture
     public static ActivationCapture Create(nn.Module<Tensor, Tensor> model, IEnumerable<string> layers, CaptureOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(layers);
-        var names = layers.ToArray();
-        if (names.Length == 0)
-            throw new ArgumentException("capture needs at least one layer name.", nameof(layers));
-        var repeated = names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
-        if (repeated.Length > 0)
-            throw new ArgumentException($"layer names repeat: {string.Join(", ", repeated)}.", nameof(layers));
-
-        var modules = model.named_modules().Where(p => p.name.Length > 0).ToDictionary(p => p.name, p => p.module, StringComparer.Ordinal);
-        var targets = new (string, nn.Module<Tensor, Tensor>)[names.Length];
-        for (var i = 0; i < names.Length; i++)
-        {
-            var name = names[i] ?? throw new ArgumentException("a layer name is null.", nameof(layers));
-            if (!modules.TryGetValue(name, out var module))
-                throw new ArgumentException($"unknown layer '{name}'. {DescribeValidNames(model, modules.Keys)}", nameof(layers));
-            if (module is not nn.Module<Tensor, Tensor> single)
-                throw new ArgumentException(
-                    $"layer '{name}' is a {module.GetType().Name}, which does not map one tensor to one tensor; capture hooks single-tensor modules.",
-                    nameof(layers));
-            targets[i] = (name, single);
-        }
-
+        var targets = ModulePaths.Check(model, layers).ToArray();
         return new ActivationCapture(model, targets, options ?? new CaptureOptions());
     }
 
@@ -165,11 +144,5 @@ public sealed class ActivationCapture
                 $"layer '{name}' ran {calls.Count + 1} times in one forward pass; capturing only one call would be arbitrary. "
                 + "Hook a module that runs once, or use MultipleCalls.KeepAll to keep every call as name#0, name#1, ….");
         calls.Add(ActivationCopy.ToHost(output, name, calls.Count, Options.Policy));
-    }
-
-    private static string DescribeValidNames(nn.Module model, IEnumerable<string> paths)
-    {
-        var stages = model is Backbone b ? $"Stages: {string.Join(", ", b.Stages.Select(s => s.Name))}. " : "";
-        return $"{stages}Valid module paths: {string.Join(", ", paths)}.";
     }
 }

@@ -73,34 +73,26 @@ public static class ScaleStudy
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        var spec = model.Spec;
-        var stageNames = spec.StageNames;
-        var blocks = new List<ProfileBlock>();
-        foreach (var name in options.Blocks ?? stageNames)
-        {
-            int index = stageNames.ToList().IndexOf(name);
-            if (index < 0)
-                throw new ArgumentException($"{spec.Name} has no block '{name}'; its blocks are {string.Join(", ", stageNames)}.", nameof(options));
-            blocks.Add(new ProfileBlock(name, index + 1));
-        }
-        blocks.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var blocks = ResolveBlocks(model, options);
+        var name = model.Name;
 
         if (data.Height != data.Width)
             throw new ArgumentException($"the study expects square images; {data.Provenance.DatasetName} images are {data.Height}×{data.Width}.", nameof(data));
         if (data.Channels != model.InChannels)
             throw new ArgumentException(
-                $"{data.Provenance.DatasetName} images have {data.Channels} channel(s) but the {spec.Name} model takes {model.InChannels}.", nameof(data));
+                $"{data.Provenance.DatasetName} images have {data.Channels} channel(s) but the {name} model takes {model.InChannels}.", nameof(data));
         if (options.ImagesPerSubset > data.Count)
             throw new ArgumentException(
                 $"{options.ImagesPerSubset} images per subset were asked for, but {data.Provenance.DatasetName}/{data.Provenance.Split} has only {data.Count}.", nameof(options));
-        if (options.ReferenceSize < spec.MinimumInputSize)
+        if (model.Spec is { } spec && options.ReferenceSize < spec.MinimumInputSize)
             throw new ArgumentException($"the reference size {options.ReferenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.", nameof(options));
         if (options.Estimator == StudyEstimator.Streaming)
         {
-            long bytes = StreamingMemoryBytes(spec, blocks.Select(b => b.Name).ToArray(), options);
+            var shapes = BlockShapes(model, blocks, options.ReferenceSize);
+            long bytes = StreamingMemoryBytes(shapes.Select(x => Features(x, options)).ToArray(), options);
             if (bytes > options.StreamingMemoryLimitBytes)
             {
-                var widest = blocks.Select(b => (b.Name, D: Features(spec, b.Index - 1, options))).MaxBy(b => b.D);
+                var widest = blocks.Select((b, i) => (b.Name, D: Features(shapes[i], options))).MaxBy(b => b.D);
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"the streaming estimator would hold {bytes / 1e9:0.##} GB of float64 moments ({options.Activations} activations; block {widest.Name} has {widest.D} features, and each block needs about 3·d² numbers per probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use spatial-mean activations, fewer blocks, or the minibatch estimator."),
                     nameof(options));
@@ -298,10 +290,72 @@ public static class ScaleStudy
         return Cka.TensorCka.ToFeatureMatrix(x, name);
     }
 
-    private static long Features(BackboneSpec spec, int stage, ScaleStudyOptions options)
+    private static long Features(FeatureShape shape, ScaleStudyOptions options) =>
+        options.Activations == ActivationPolicy.Flatten ? shape.Elements : shape.Channels;
+
+    /// <summary>
+    /// The blocks to measure, in network order: the options' list or the model's default blocks. Names that are all
+    /// default blocks keep their default positions (a subset of a backbone's stages); any other list is taken in the
+    /// order given, as module paths.
+    /// </summary>
+    private static List<ProfileBlock> ResolveBlocks(LoadedBackbone model, ScaleStudyOptions options)
     {
-        var shape = spec.Stages[stage].OutputShape(options.ReferenceSize, options.ReferenceSize);
-        return options.Activations == ActivationPolicy.Flatten ? shape.Elements : shape.Channels;
+        var defaults = model.Blocks.ToList();
+        var requested = options.Blocks ?? defaults;
+        try
+        {
+            ActivationCapture.Create(model.Model, requested); // unknown paths fail with the nearest valid names
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{model.Name}: {e.Message}", nameof(options), e);
+        }
+
+        if (requested.All(defaults.Contains))
+            return requested.Select(n => new ProfileBlock(n, defaults.IndexOf(n) + 1)).OrderBy(b => b.Index).ToList();
+        return requested.Select((n, i) => new ProfileBlock(n, i + 1)).ToList();
+    }
+
+    /// <summary>
+    /// Output shape (without batch) of each block at a square input: declared by the spec when every block is one of
+    /// its stages, otherwise measured with one forward of a zero image (eval mode, no gradients; modes restored).
+    /// </summary>
+    /// <exception cref="ArgumentException">The forward fails at this size (e.g. too small for the network); the message says so.</exception>
+    internal static IReadOnlyList<FeatureShape> BlockShapes(LoadedBackbone model, IReadOnlyList<ProfileBlock> blocks, int size)
+    {
+        if (model.Spec is { } spec && blocks.All(b => spec.StageNames.Contains(b.Name)))
+            return blocks.Select(b => spec.Stages[spec.StageIndex(b.Name)].OutputShape(size, size)).ToArray();
+
+        var net = model.Model;
+        var shapes = new FeatureShape?[blocks.Count];
+        var modules = net.named_modules().ToDictionary(p => p.name, p => p.module);
+        var modes = net.named_modules().Select(p => (p.module, p.module.training)).Prepend((net, net.training)).ToArray();
+        var removers = blocks.Select((b, i) => ((nn.Module<Tensor, Tensor>)modules[b.Name]).register_forward_hook((_, _, output) =>
+        {
+            shapes[i] ??= output.dim() == 4
+                ? new FeatureShape((int)output.shape[1], (int)output.shape[2], (int)output.shape[3])
+                : new FeatureShape((int)(output.numel() / Math.Max(1, output.shape[0])), 1, 1);
+            return null!;
+        })).ToList();
+        try
+        {
+            net.eval();
+            using var noGrad = torch.no_grad();
+            var first = net.parameters().FirstOrDefault();
+            using var x = torch.zeros([1, model.InChannels, size, size], dtype: first?.dtype ?? ScalarType.Float32, device: first?.device ?? torch.CPU);
+            using var y = net.call(x);
+        }
+        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or ArgumentException)
+        {
+            throw new ArgumentException($"{model.Name} does not run on a {size}×{size} input ({e.Message.Split('\n')[0]}); is the reference size too small?", e);
+        }
+        finally
+        {
+            removers.ForEach(r => r.remove());
+            foreach (var (m, training) in modes) m.train(training);
+        }
+
+        return shapes.Select((s, i) => s ?? throw new ArgumentException($"{model.Name}: block '{blocks[i].Name}' did not run in a forward pass.")).ToArray();
     }
 
     /// <summary>
@@ -315,7 +369,13 @@ public static class ScaleStudy
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(options);
-        var d = blocks.Select(b => (double)Features(spec, spec.StageIndex(b), options)).ToArray();
+        return StreamingMemoryBytes(
+            blocks.Select(b => Features(spec.Stages[spec.StageIndex(b)].OutputShape(options.ReferenceSize, options.ReferenceSize), options)).ToArray(), options);
+    }
+
+    private static long StreamingMemoryBytes(IReadOnlyList<long> features, ScaleStudyOptions options)
+    {
+        var d = features.Select(f => (double)f).ToArray();
         double diagonal = d.Sum(x => 3 * x * x);
         double grid = d.Sum(x => d.Sum(y => x * x + y * y + x * y));
         double numbers = diagonal * options.Probes.Count + (options.GridProbe is null ? 0 : grid - diagonal);
@@ -333,7 +393,7 @@ public static class ScaleStudy
             ["reference_size"] = o.ReferenceSize.ToString(ci),
             ["probes"] = Join(o.Probes),
             ["blocks"] = Join(blocks.Select(b => b.Name)),
-            ["block_shapes"] = string.Join("; ", blocks.Select(b => $"{b.Name} {model.Spec.Stages[b.Index - 1].OutputShape(o.ReferenceSize, o.ReferenceSize)}")),
+            ["block_shapes"] = string.Join("; ", blocks.Zip(BlockShapes(model, blocks, o.ReferenceSize), (b, shape) => $"{b.Name} {shape}")),
             ["images_per_subset"] = o.ImagesPerSubset.ToString(ci),
             ["examples_per_repeat"] = examplesUsed.ToString(ci),
             ["repeats"] = o.Repeats.ToString(ci),

@@ -28,10 +28,21 @@ public sealed record MsunConfig
     /// <param name="adaptations">Per-scale adaptation; default: small for the first, standard for the last, mid between.</param>
     public MsunConfig(string backbone, int split, IReadOnlyList<int> scales, double constraintWeight = 1.0,
         double truncationThreshold = 0.001, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null)
+        : this(BackboneRegistry.Get(backbone ?? throw new ArgumentNullException(nameof(backbone))), split, scales, constraintWeight,
+            truncationThreshold, constraint, adaptations)
     {
-        ArgumentNullException.ThrowIfNull(backbone);
+    }
+
+    /// <summary>
+    /// A validated configuration of any backbone spec, registered or not (a backbone defined in a notebook or a
+    /// test): the same rules as the registry-name constructor. Checkpoints record <see cref="BackboneSpec.Name"/>
+    /// only, so reading one back (<see cref="ReadJson"/>) needs the backbone registered.
+    /// </summary>
+    public MsunConfig(BackboneSpec spec, int split, IReadOnlyList<int> scales, double constraintWeight = 1.0,
+        double truncationThreshold = 0.001, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(scales);
-        var spec = BackboneRegistry.Get(backbone);
         var depth = spec.Stages.Count;
         if (split < 1 || split > depth - 1)
             throw new ArgumentOutOfRangeException(nameof(split), split,
@@ -56,6 +67,7 @@ public sealed record MsunConfig
             throw new ArgumentException($"adaptations has {adaptations.Count} entries for {scales.Count} scales.", nameof(adaptations));
 
         var names = DefaultNames(scales);
+        Spec = spec;
         Backbone = spec.Name;
         Split = split;
         Scales = scales.Select((s, i) => new MsunScale(names[i], s, adaptations?[i] ?? DefaultAdaptation(i, scales.Count))).ToArray();
@@ -136,8 +148,11 @@ public sealed record MsunConfig
         return new MsunConfig(spec.Name, split, scales);
     }
 
-    /// <summary>Registry name of the backbone.</summary>
+    /// <summary>Name of the backbone (its registry name when registered).</summary>
     public string Backbone { get; }
+
+    /// <summary>The backbone's spec: what the MSUN builder instantiates.</summary>
+    public BackboneSpec Spec { get; }
 
     /// <summary>Leading stages per subnet.</summary>
     public int Split { get; }

@@ -35,7 +35,7 @@ public sealed class MsunNetwork : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        var spec = BackboneRegistry.Get(config.Backbone);
+        var spec = config.Spec;
         InChannels = inChannels ?? spec.InChannels;
         depth = spec.Stages.Count;
         var split = config.Split;
@@ -47,7 +47,8 @@ public sealed class MsunNetwork : nn.Module<Tensor, Tensor>
         var subnets = new ModuleTree("subnets");
         var unify = new ModuleTree("unify");
         unifiers = new Unify[config.Scales.Count];
-        var leading = shared.Stages.Take(split).SelectMany(st => st.Modules.Select(m => m.Path)).ToHashSet(StringComparer.Ordinal);
+        // The shared part leaves out the leading stages (each subnet has its own) and modules that never run (auxiliary heads).
+        var leading = shared.Stages.Take(split).SelectMany(st => st.Modules.Select(m => m.Path)).Concat(shared.AuxiliaryModules).ToHashSet(StringComparer.Ordinal);
         var subnetTrees = new ModuleTree[config.Scales.Count];
         for (var i = 0; i < perScale.Length; i++)
         {

@@ -85,7 +85,7 @@ public static class PyTorchWeights
     /// <param name="stateDict">Key → tensor, any device and dtype.</param>
     /// <param name="source">Where the dict came from, for messages and the report.</param>
     /// <param name="format">The format it was read from, for the report.</param>
-    /// <param name="options">Strictness, key prefix, skipped keys.</param>
+    /// <param name="options">Strictness, key rename rules, skipped keys.</param>
     public static WeightLoadReport LoadStateDict(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source,
         WeightFormat format = WeightFormat.Auto, WeightLoadOptions? options = null)
     {
@@ -95,12 +95,17 @@ public static class PyTorchWeights
         options ??= new WeightLoadOptions();
         var skip = new HashSet<string>(options.Skip, StringComparer.Ordinal);
         var file = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (rawKey, tensor) in stateDict)
+        var fileKeyOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var renamed = new List<(string FileKey, string ModuleKey)>();
+        foreach (var (rawKey, tensor) in stateDict.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var key = options.StripPrefix is { } p && rawKey.StartsWith(p, StringComparison.Ordinal) ? rawKey[p.Length..] : rawKey;
+            var key = options.Renames.Select(r => r.Apply(rawKey)).FirstOrDefault(k => k is not null) ?? rawKey;
             if (skip.Contains(key)) continue;
             if (!file.TryAdd(key, tensor))
-                throw new WeightFormatException($"{source}: two entries become '{key}' once the prefix '{options.StripPrefix}' is removed.");
+                throw new WeightFormatException(
+                    $"{source}: entries '{fileKeyOf[key]}' and '{rawKey}' both become '{key}' under the rename rules {string.Join(", ", options.Renames)}.");
+            fileKeyOf[key] = rawKey;
+            if (key != rawKey) renamed.Add((rawKey, key));
         }
 
         var target = module.state_dict();
@@ -117,7 +122,7 @@ public static class PyTorchWeights
 
         var unexpected = file.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         if (mismatches.Count > 0 || (options.Strict && (missing.Count > 0 || unexpected.Count > 0)))
-            throw new WeightLoadException(new WeightLoadReport(source, format, [], missing, unexpected, mismatches, []));
+            throw new WeightLoadException(new WeightLoadReport(source, format, [], missing, unexpected, mismatches, [], renamed));
 
         var converted = new List<string>();
         using (torch.no_grad())
@@ -130,7 +135,7 @@ public static class PyTorchWeights
             }
         }
 
-        return new WeightLoadReport(source, format, matched, missing, unexpected, [], converted);
+        return new WeightLoadReport(source, format, matched, missing, unexpected, [], converted, renamed);
     }
 
     /// <summary>

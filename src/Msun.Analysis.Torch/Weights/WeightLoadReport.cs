@@ -31,10 +31,15 @@ public sealed record ShapeMismatch(string Key, IReadOnlyList<long> Expected, IRe
 /// <param name="Unexpected">File keys the module lacks (ignored).</param>
 /// <param name="ShapeMismatches">Keys on both sides with different shapes (never loaded).</param>
 /// <param name="Converted">Loaded keys whose dtype was converted to the module's (e.g. float64 → float32).</param>
+/// <param name="Renamed">File keys the rename rules changed, as (file key, module key); the other lists use module keys.</param>
 public sealed record WeightLoadReport(
     string Source, WeightFormat Format, IReadOnlyList<string> Loaded, IReadOnlyList<string> Missing,
-    IReadOnlyList<string> Unexpected, IReadOnlyList<ShapeMismatch> ShapeMismatches, IReadOnlyList<string> Converted)
+    IReadOnlyList<string> Unexpected, IReadOnlyList<ShapeMismatch> ShapeMismatches, IReadOnlyList<string> Converted,
+    IReadOnlyList<(string FileKey, string ModuleKey)>? Renamed = null)
 {
+    /// <summary>(file key, module key) of every renamed key; empty without rename rules.</summary>
+    public IReadOnlyList<(string FileKey, string ModuleKey)> RenamedKeys => Renamed ?? [];
+
     /// <summary>True when every module key was loaded from a file holding nothing else.</summary>
     public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && ShapeMismatches.Count == 0;
 
@@ -42,13 +47,17 @@ public sealed record WeightLoadReport(
     public string Describe()
     {
         var lines = new List<string>();
+        if (RenamedKeys.Count > 0)
+            lines.Add($"renamed keys ({RenamedKeys.Count}), e.g. {string.Join(", ", RenamedKeys.Take(3).Select(r => $"{r.FileKey} → {r.ModuleKey}"))}");
         if (Missing.Count > 0)
             lines.Add($"missing keys ({Missing.Count}, in the module but not in the file): {string.Join(", ", Missing)}");
         if (Unexpected.Count > 0)
             lines.Add($"unexpected keys ({Unexpected.Count}, in the file but not in the module): {string.Join(", ", Unexpected)}");
         if (ShapeMismatches.Count > 0)
             lines.Add($"shape mismatches ({ShapeMismatches.Count}): {string.Join("; ", ShapeMismatches)}");
-        return lines.Count == 0 ? "every key matched" : string.Join(Environment.NewLine, lines);
+        if (IsExact)
+            lines.Add($"every key matched ({Loaded.Count})");
+        return string.Join(Environment.NewLine, lines);
     }
 }
 
@@ -75,6 +84,23 @@ public sealed class WeightFormatException : Exception
     }
 }
 
+/// <summary>
+/// A prefix rule for state-dict keys: a file key starting with <paramref name="From"/> is loaded as <paramref name="To"/>
+/// followed by the rest of the key (<c>("module.", "")</c> strips DataParallel's prefix, <c>("head.fc.", "fc.")</c> maps
+/// timm's classifier onto torchvision's).
+/// </summary>
+/// <param name="From">Prefix of the file key (not empty).</param>
+/// <param name="To">What replaces it (may be empty).</param>
+public sealed record KeyRename(string From, string To)
+{
+    /// <summary>The module key for <paramref name="fileKey"/>, or null when the rule does not apply.</summary>
+    public string? Apply(string fileKey) =>
+        fileKey.StartsWith(From, StringComparison.Ordinal) ? To + fileKey[From.Length..] : null;
+
+    /// <inheritdoc />
+    public override string ToString() => $"'{From}' → '{To}'";
+}
+
 /// <summary>Options of <see cref="PyTorchWeights.Load(TorchSharp.torch.nn.Module, string, WeightLoadOptions?)"/>, validated at construction.</summary>
 public sealed record WeightLoadOptions
 {
@@ -83,9 +109,10 @@ public sealed record WeightLoadOptions
     /// <param name="format">The file format; sniffed from the content by default.</param>
     /// <param name="stripPrefix">A prefix removed from every file key that has it (e.g. <c>module.</c> from DataParallel checkpoints).</param>
     /// <param name="stateDictKey">For a PyTorch checkpoint that is a dict holding the state dict (e.g. <c>state_dict</c> or <c>model</c>): that entry's key.</param>
-    /// <param name="skip">Keys ignored on both sides.</param>
+    /// <param name="skip">Keys ignored on both sides (module keys, after renaming).</param>
+    /// <param name="renames">Prefix rules applied to every file key, the first that matches wins (after <paramref name="stripPrefix"/>, which is the rule <c>(stripPrefix, "")</c>).</param>
     public WeightLoadOptions(bool strict = true, WeightFormat format = WeightFormat.Auto, string? stripPrefix = null,
-        string? stateDictKey = null, IReadOnlyCollection<string>? skip = null)
+        string? stateDictKey = null, IReadOnlyCollection<string>? skip = null, IReadOnlyList<KeyRename>? renames = null)
     {
         if (!Enum.IsDefined(format))
             throw new ArgumentOutOfRangeException(nameof(format), format, "unknown WeightFormat.");
@@ -93,9 +120,23 @@ public sealed record WeightLoadOptions
             throw new ArgumentException("stripPrefix is empty; pass null for no prefix.", nameof(stripPrefix));
         if (stateDictKey is { Length: 0 })
             throw new ArgumentException("stateDictKey is empty; pass null when the file is the state dict itself.", nameof(stateDictKey));
+        var rules = new List<KeyRename>();
+        if (stripPrefix is not null)
+            rules.Add(new KeyRename(stripPrefix, ""));
+        foreach (var rule in renames ?? [])
+        {
+            ArgumentNullException.ThrowIfNull(rule, nameof(renames));
+            if (string.IsNullOrEmpty(rule.From) || rule.To is null)
+                throw new ArgumentException($"renames: rule {rule} needs a non-empty prefix to replace and a replacement (may be empty).", nameof(renames));
+            if (rules.Any(r => r.From == rule.From))
+                throw new ArgumentException($"renames: prefix '{rule.From}' has two rules; the second would never apply.", nameof(renames));
+            rules.Add(rule);
+        }
+
         Strict = strict;
         Format = format;
         StripPrefix = stripPrefix;
+        Renames = rules;
         StateDictKey = stateDictKey;
         Skip = skip?.ToArray() ?? [];
     }
@@ -108,6 +149,9 @@ public sealed record WeightLoadOptions
 
     /// <summary>Prefix removed from file keys, or null.</summary>
     public string? StripPrefix { get; }
+
+    /// <summary>Every prefix rule in the order tried (the stripped prefix first).</summary>
+    public IReadOnlyList<KeyRename> Renames { get; }
 
     /// <summary>Entry of a checkpoint dict that holds the state dict, or null.</summary>
     public string? StateDictKey { get; }

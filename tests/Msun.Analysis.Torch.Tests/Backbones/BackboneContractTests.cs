@@ -9,6 +9,8 @@ namespace Msun.Analysis.Torch.Tests.Backbones;
 [Collection("Torch")]
 public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output) : IClassFixture<BackboneCache>
 {
+    private static string KeysFolder => Path.Combine(AppContext.BaseDirectory, "Backbones", "TorchvisionKeys");
+
     public static TheoryData<string> AllBackbones()
     {
         var data = new TheoryData<string>();
@@ -22,13 +24,19 @@ public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output
 
     [Theory]
     [MemberData(nameof(AllBackbones))]
-    public void DeclaredStageShapesMatchTheRealOnes(string name)
+    public void DeclaredStageShapesMatchTheRealOnes(string name) =>
+        AssertStagesMatchTheSpec(BackboneRegistry.Get(name), cache.Get(name), output);
+
+    /// <summary>
+    /// The contract every backbone keeps, registered or not: stage i of the module is stage i of the spec, under that
+    /// <c>named_modules()</c> path; at the native and the minimum size each stage output runs once with the declared
+    /// shape, and the logits are finite.
+    /// </summary>
+    internal static void AssertStagesMatchTheSpec(BackboneSpec spec, Backbone model, ITestOutputHelper output)
     {
-        var spec = BackboneRegistry.Get(name);
-        var model = cache.Get(name);
-        var imageNet = spec.NativeInputSize == 224;
-        int[] sizes = imageNet ? [224, 97] : [28, 32];
-        var batch = imageNet ? 1 : 2;
+        // The native size and the smallest accepted one; ImageNet nets with one image, to keep the CPU time small.
+        int[] sizes = [spec.NativeInputSize, spec.MinimumInputSize];
+        var batch = spec.NativeInputSize >= 224 ? 1 : 2;
 
         Assert.Equal(spec.StageNames, model.Stages.Select(s => s.Name));
         var named = model.named_modules().ToDictionary(p => p.name, p => p.module);
@@ -61,8 +69,8 @@ public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output
                 }
 
                 Assert.Equal([batch, spec.NumClasses], logits.shape);
-                Assert.True(logits.isfinite().all().item<bool>(), $"{name} at {size}: non-finite logits");
-                output.WriteLine($"{name} @ {size}: {string.Join(" | ", declared)}");
+                Assert.True(logits.isfinite().all().item<bool>(), $"{spec.Name} at {size}: non-finite logits");
+                output.WriteLine($"{spec.Name} @ {size}: {string.Join(" | ", declared)}");
             }
             finally
             {
@@ -77,24 +85,52 @@ public class BackboneContractTests(BackboneCache cache, ITestOutputHelper output
     [InlineData("vgg16-bn", 138_365_992)]
     [InlineData("densenet121", 7_978_856)]
     [InlineData("mobilenetv2", 3_504_872)]
+    [InlineData("resnext50-32x4d", 25_028_904)]
+    [InlineData("googlenet", 6_624_904)]     // torchvision's count: without the auxiliary heads
+    [InlineData("inception-v3", 27_161_264)] // torchvision's count: with AuxLogits
+    [InlineData("alexnet", 61_100_840)]
     public void ParameterCountsMatchTorchvision(string name, long expected)
     {
         Assert.Equal(expected, cache.Get(name).parameters().Sum(p => p.numel()));
     }
 
+    public static TheoryData<string> TorchvisionEquivalents() => new(ReferenceKeyLists());
+
+    private static IEnumerable<string> ReferenceKeyLists() =>
+        Directory.GetFiles(KeysFolder, "*.txt").Order(StringComparer.Ordinal).Select(f => Path.GetFileNameWithoutExtension(f)!);
+
+    /// <summary>torchvision's state_dict keys and shapes, written by TorchvisionKeys/generate.py from torchvision itself.</summary>
     [Theory]
-    [InlineData("resnet18", "conv1.weight", "bn1.running_mean", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.bias", "fc.bias")]
-    [InlineData("resnet50", "layer1.0.conv3.weight", "layer4.2.bn3.running_var", "fc.weight")]
-    [InlineData("vgg16-bn", "features.0.weight", "features.41.running_mean", "classifier.0.weight", "classifier.6.weight")]
-    [InlineData("densenet121", "features.conv0.weight", "features.denseblock4.denselayer16.conv2.weight", "features.transition3.norm.bias", "features.norm5.weight", "classifier.bias")]
-    [InlineData("mobilenetv2", "features.0.0.weight", "features.1.conv.1.weight", "features.17.conv.3.bias", "features.18.1.weight", "classifier.1.weight")]
-    public void StateDictKeysFollowTorchvision(string name, params string[] keys)
+    [MemberData(nameof(TorchvisionEquivalents))]
+    public void StateDictKeysAndShapesAreTorchvisions(string name)
     {
-        var stateDict = cache.Get(name).state_dict();
-        Assert.All(keys, k => Assert.Contains(k, stateDict.Keys));
-        // Every key belongs to a torchvision submodule: no helper module leaks a second copy of a weight.
-        string[] roots = ["conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc", "features", "classifier"];
-        Assert.All(stateDict.Keys, k => Assert.Contains(k.Split('.')[0], roots));
+        var expected = File.ReadAllLines(Path.Combine(KeysFolder, name + ".txt"))
+            .Select(line => line.Split(' '))
+            .ToDictionary(p => p[0], p => p[1] == "scalar" ? [] : p[1].Split('x').Select(long.Parse).ToArray());
+        var actual = cache.Get(name).state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
+
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        Assert.All(expected, p => Assert.Equal(p.Value, actual[p.Key]));
+    }
+
+    [Theory]
+    [InlineData("googlenet", "conv1.conv.weight", 0.01)]              // torchvision: every conv and linear N(0, 0.01) truncated
+    [InlineData("googlenet", "inception4e.branch2.1.conv.weight", 0.01)]
+    [InlineData("inception-v3", "Mixed_6e.branch7x7dbl_5.conv.weight", 0.1)] // torchvision: 0.1 unless the layer says otherwise
+    [InlineData("inception-v3", "AuxLogits.fc.weight", 0.001)]
+    public void InceptionFamilyWeightsAreDrawnWithTorchvisionsSpread(string name, string key, double std)
+    {
+        var weight = cache.Get(name).state_dict()[key];
+        // Thousands of draws: the sample std is within a few per cent of the target (truncation at ±2 is far out at these stds).
+        Assert.InRange(weight.std().item<float>(), 0.95 * std, 1.05 * std);
+        Assert.InRange(weight.mean().item<float>(), -0.05 * std, 0.05 * std);
+    }
+
+    [Fact]
+    public void EveryImageNetBackboneHasAReferenceKeyList()
+    {
+        var withKeys = ReferenceKeyLists().ToHashSet();
+        Assert.All(BackboneRegistry.Specs.Where(s => s.NumClasses == 1000), s => Assert.Contains(s.Name, withKeys));
     }
 
     [Theory]

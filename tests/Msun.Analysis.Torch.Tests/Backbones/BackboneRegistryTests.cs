@@ -10,7 +10,8 @@ public class BackboneRegistryTests
     {
         Assert.Equal(
             ["resnet18", "resnet50", "vgg16-bn", "densenet121", "mobilenetv2",
-             "resnet18-small", "vgg16-bn-small", "densenet-small", "mobilenetv2-small"],
+             "resnext50-32x4d", "googlenet", "inception-v3", "alexnet",
+             "resnet18-small", "vgg16-bn-small", "densenet-small", "resnet18-imagenet-w32", "resnet18-imagenet-w16", "mobilenetv2-small"],
             BackboneRegistry.Names);
         Assert.All(BackboneRegistry.Specs, s => Assert.Equal(5, s.Stages.Count));
     }

@@ -120,7 +120,11 @@ public sealed class ActivationCaptureTests(BackboneCache cache) : IClassFixture<
         var e = Assert.Throws<ArgumentException>(() => ActivationCapture.Create(model, ["layer9"]));
         Assert.Contains("layer9", e.Message);
         Assert.Contains("Stages: relu, layer1, layer2, layer3, layer4", e.Message);
-        Assert.Contains("layer1.0.conv1", e.Message);
+        // The five paths nearest in edit distance (ties in ordinal order), not the whole tree.
+        Assert.Contains("Nearest module paths: layer1, layer2, layer3, layer4, layer1.0 (", e.Message);
+        Assert.DoesNotContain("layer1.0.conv1", e.Message);
+        var typo = Assert.Throws<ArgumentException>(() => ActivationCapture.Create(model, ["layer2.0.bn"])).Message;
+        Assert.Contains("Nearest module paths: layer2.0.bn1, layer2.0.bn2, layer1.0.bn1, layer1.0.bn2, layer2.1.bn1 (", typo);
         Assert.Contains("layer9", Assert.Throws<ArgumentException>(() => ActivationCapture.Create(model, ["layer1", "layer9"])).Message);
         Assert.Contains("repeat", Assert.Throws<ArgumentException>(() => ActivationCapture.Create(model, ["layer1", "layer1"])).Message);
     }

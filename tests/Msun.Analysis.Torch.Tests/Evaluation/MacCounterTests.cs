@@ -69,12 +69,18 @@ public class MacCounterTests(ITestOutputHelper output)
     [InlineData("vgg16-bn", 15.47e9)]     // torchvision's published GFLOPS (which are MACs) for the three below
     [InlineData("densenet121", 2.83e9)]
     [InlineData("mobilenetv2", 0.30e9)]
+    [InlineData("resnext50-32x4d", 4.23e9)] // torchvision's model pages (pytorch.org/vision/stable/models), at the native size
+    [InlineData("googlenet", 1.50e9)]
+    [InlineData("inception-v3", 5.71e9)]   // at 299 px
+    [InlineData("alexnet", 0.71e9)]
     public void ImageNetBackbonesMatchThePublishedCounts(string name, double expected)
     {
         torch.manual_seed(3);
-        using var model = Msun.Analysis.Torch.Backbones.BackboneRegistry.Get(name).Create();
-        var report = MacCounter.Count(model, 1, 3, 224, 224);
-        output.WriteLine($"{name} @ 224: {report.TotalMacs:N0} MACs, {report.TotalOtherOps:N0} other ops, {report.Layers.Count} layer calls");
+        var spec = Msun.Analysis.Torch.Backbones.BackboneRegistry.Get(name);
+        using var model = spec.Create();
+        var size = spec.NativeInputSize;
+        var report = MacCounter.Count(model, 1, 3, size, size);
+        output.WriteLine($"{name} @ {size}: {report.TotalMacs:N0} MACs, {report.TotalOtherOps:N0} other ops, {report.Layers.Count} layer calls");
         Assert.InRange(report.TotalMacs, expected * 0.97, expected * 1.03);
     }
 

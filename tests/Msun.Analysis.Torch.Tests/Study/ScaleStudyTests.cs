@@ -190,7 +190,7 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
 
         var unknown = new ScaleStudyOptions(28, [14], 64, 1, batchSize: 32, blocks: ["relu", "layer9"]);
         var e = Assert.Throws<ArgumentException>(() => ScaleStudy.Check(fixture.Model, fixture.Data, unknown));
-        Assert.Contains("no block 'layer9'; its blocks are relu, layer1, layer2, layer3, layer4", e.Message);
+        Assert.Contains("resnet18-small: unknown layer 'layer9'. Stages: relu, layer1, layer2, layer3, layer4. Nearest module paths: layer1,", e.Message);
 
         var streaming = new ScaleStudyOptions(28, [14], 64, 1, estimator: StudyEstimator.Streaming, batchSize: 32);
         Assert.Contains("spatial-mean", Assert.Throws<ArgumentException>(() => ScaleStudy.Check(fixture.Model, fixture.Data, streaming)).Message);
@@ -218,5 +218,77 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
     private sealed class Recorder(List<ScaleStudyProgress> reports) : IProgress<ScaleStudyProgress>
     {
         public void Report(ScaleStudyProgress value) => reports.Add(value);
+    }
+
+    /// <summary>A network the registry does not know, defined here: a plain stack with a two-output branch module inside.</summary>
+    private sealed class Unregistered : TorchSharp.torch.nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.torch.nn.Module<Tensor, Tensor> stem, body, pool, head;
+        private readonly Split split;
+
+        public Unregistered() : base(nameof(Unregistered))
+        {
+            stem = nn.Sequential(nn.Conv2d(1, 8, 3, stride: 2, padding: 1), nn.ReLU());
+            body = nn.Sequential(nn.Conv2d(8, 16, 3, stride: 2, padding: 1), nn.ReLU(), nn.Conv2d(16, 16, 3, padding: 1), nn.ReLU());
+            split = new Split();
+            pool = nn.AdaptiveAvgPool2d(1);
+            head = nn.Sequential(nn.Flatten(), nn.Linear(16, 10));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = NewDisposeScope();
+            var (a, b) = split.call(body.call(stem.call(x)));
+            return head.call(pool.call(a + b)).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>Returns two tensors: not a block the study can take.</summary>
+        private sealed class Split : TorchSharp.torch.nn.Module<Tensor, (Tensor, Tensor)>
+        {
+            public Split() : base(nameof(Split)) { }
+
+            public override (Tensor, Tensor) forward(Tensor x) => (x.relu(), x.neg().relu());
+        }
+    }
+
+    [Fact]
+    public void AnyModuleIsStudiedAtTheModulePathsGivenInTheirOrder()
+    {
+        manual_seed(11);
+        using var net = new Unregistered();
+        using var model = LoadedBackbone.FromModule(net, ["stem.0", "body.1", "body.3", "head.1"], inChannels: 1, name: "unregistered");
+        var options = new ScaleStudyOptions(28, [14, 7], 64, 2, batchSize: 32);
+        var profile = ScaleStudy.Run(model, fixture.Data, options).Profile;
+
+        Assert.Equal([("stem.0", 1), ("body.1", 2), ("body.3", 3), ("head.1", 4)], profile.Blocks.Select(b => (b.Name, b.Index)));
+        Assert.Equal("stem.0 8×14×14; body.1 16×7×7; body.3 16×7×7; head.1 10×1×1", profile.Provenance["block_shapes"]); // measured: no spec
+        Assert.Equal("unregistered", profile.Provenance["model.backbone"]);
+        Assert.All(profile.Cells, c => Assert.All(c.Repeats, v => Assert.InRange(v, -1.0, 1.0 + 1e-12)));
+        Assert.Equal(profile, ScaleStudy.Run(model, fixture.Data, options).Profile); // deterministic
+        Assert.True(net.training); // modes restored; the caller's module is not disposed with the study model
+
+        var unknown = Assert.Throws<ArgumentException>(() => LoadedBackbone.FromModule(net, ["body.2", "stem.9"], 1));
+        Assert.Contains("unknown layer 'stem.9'. Nearest module paths: stem.0, stem.1, stem, body.0, body.1 (", unknown.Message);
+        var tuple = Assert.Throws<ArgumentException>(() => LoadedBackbone.FromModule(net, ["split"], 1));
+        Assert.Contains("layer 'split' is a Split, which does not map one tensor to one tensor", tuple.Message);
+    }
+
+    [Fact]
+    public void AStudyOfTheRegisteredBackboneAsAPlainModuleGivesTheSameProfile()
+    {
+        // The same weights through both doors: the registry's stages and FromModule with the same paths.
+        var options = new ScaleStudyOptions(28, [14], 64, 1, batchSize: 32);
+        var registered = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
+        using var plain = LoadedBackbone.FromModule(fixture.Model.Model, fixture.Model.Blocks, 1, "resnet18-small");
+        var asModule = ScaleStudy.Run(plain, fixture.Data, options).Profile;
+        Assert.Equal(registered.Cells.Select(c => c.Repeats[0]), asModule.Cells.Select(c => c.Repeats[0]));
+        Assert.Equal(registered.Provenance["block_shapes"], asModule.Provenance["block_shapes"]); // measured = declared
+
+        // Module paths inside the stages of a registered backbone, in the order given.
+        var inner = new ScaleStudyOptions(28, [14], 64, 1, batchSize: 32, blocks: ["layer1.0.conv1", "layer3.1"]);
+        var profile = ScaleStudy.Run(fixture.Model, fixture.Data, inner).Profile;
+        Assert.Equal([("layer1.0.conv1", 1), ("layer3.1", 2)], profile.Blocks.Select(b => (b.Name, b.Index)));
+        Assert.Equal("layer1.0.conv1 16×28×28; layer3.1 64×7×7", profile.Provenance["block_shapes"]);
     }
 }

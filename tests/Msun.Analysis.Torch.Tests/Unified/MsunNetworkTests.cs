@@ -104,6 +104,58 @@ public class MsunNetworkTests
         }
     }
 
+    // BasicConv2d of GoogLeNet / Inception-v3: k×k convolution without bias, then BN.
+    private static long BasicConv(long k, long cin, long cout) => Conv(k, cin, cout) + Bn(cout);
+
+    /// <summary>
+    /// The four CKA-only backbones of the paper in an MSUN at split 2 and scales 32/128/224: parameters by hand (torchvision's
+    /// count, plus one more copy of the leading stages per extra scale, with each family's adapted stem kernels, minus
+    /// Inception-v3's never-run auxiliary head), the adapted subnet sizes by hand, and the small branch's forward.
+    /// </summary>
+    [Theory]
+    [InlineData("resnext50-32x4d", 56, 34, 64)]
+    [InlineData("googlenet", 28, 17, 32)]
+    [InlineData("inception-v3", 25, 12, 29)]
+    [InlineData("alexnet", 13, 11, 14)]
+    public void PaperCkaBackbonesBuildAnMsun(string backbone, int unified, int smallAt32, int midAt128)
+    {
+        long stem(long k) => Conv(k, 3, 64) + Bn(64);
+        long resnextBlock(long cin, bool downsample) => Conv(1, cin, 128) + Bn(128) + 9 * 128 * 4 + Bn(128) + Conv(1, 128, 256) + Bn(256)
+            + (downsample ? Conv(1, cin, 256) + Bn(256) : 0);
+        long googlenetLeading(long k) => BasicConv(k, 3, 64) + BasicConv(1, 64, 64) + BasicConv(3, 64, 192);
+        var inceptionLeading = BasicConv(3, 3, 32) + BasicConv(3, 32, 32) + BasicConv(3, 32, 64) + BasicConv(1, 64, 80) + BasicConv(3, 80, 192);
+        var inceptionAux = BasicConv(1, 768, 128) + BasicConv(5, 128, 768) + 768 * 1000 + 1000;
+        var alexnetLeading = Conv(11, 3, 64) + 64 + Conv(5, 64, 192) + 192;
+        var expected = backbone switch
+        {
+            // Small and mid subnets: the paper's 3×3 and 5×5 stems plus their own layer1.
+            "resnext50-32x4d" => 25_028_904 + stem(3) + stem(5) + 2 * (resnextBlock(64, true) + 2 * resnextBlock(256, false)),
+            "googlenet" => 6_624_904 + googlenetLeading(3) + googlenetLeading(5),
+            "inception-v3" => 27_161_264 - inceptionAux + 2 * inceptionLeading, // kernels kept, strides changed
+            "alexnet" => 61_100_840 + 2 * alexnetLeading,
+            _ => throw new ArgumentOutOfRangeException(nameof(backbone)),
+        };
+
+        var config = new MsunConfig(backbone, 2, [32, 128, 224]);
+        var spec = BackboneRegistry.Get(backbone);
+        Assert.Equal(unified, config.UnifiedSize);
+        Assert.Equal(smallAt32, spec.Adapt(ScaleAdaptation.Small, 2).Stages[1].OutputSize(32));
+        Assert.Equal(midAt128, spec.Adapt(ScaleAdaptation.Mid, 2).Stages[1].OutputSize(128));
+
+        torch.manual_seed(4);
+        using var net = new MsunNetwork(config);
+        Assert.Equal(expected, net.parameters().Sum(p => p.numel()));
+        Assert.DoesNotContain(net.named_modules(), p => p.name.Contains("AuxLogits", StringComparison.Ordinal));
+
+        net.eval();
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var (logits, z) = net.ForwardWithUnified(0, torch.rand(1, 3, 32, 32));
+        Assert.Equal(new long[] { 1, spec.Stages[1].OutChannels, unified, unified }, z.shape);
+        Assert.Equal(new long[] { 1, 1000 }, logits.shape);
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void ModuleNamesAreReadableAndOnlyTheRunningModulesAreRegistered()
     {

@@ -180,6 +180,77 @@ public sealed class PyTorchWeightsTests : IDisposable
     }
 
     [Fact]
+    public void TimmStyleKeysLoadThroughPrefixRulesAndTheReportNamesEveryRename()
+    {
+        // A hand-built safetensors file as a wrapped timm model saves it: everything under "model.", the classifier as
+        // "head.fc." instead of torchvision's "fc.".
+        var path = PathOf("timm.safetensors");
+        HandWrittenSafetensors.Write(path, source.state_dict().Select(p =>
+            ("model." + (p.Key.StartsWith("fc.") ? "head." + p.Key : p.Key), p.Value)));
+        var rules = new[] { new KeyRename("model.head.fc.", "fc."), new KeyRename("model.", "") };
+
+        var strictFail = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(target, path));
+        Assert.Equal(source.state_dict().Count, strictFail.Report.Missing.Count);
+        Assert.False(SameState(source, target)); // nothing loaded
+
+        var report = PyTorchWeights.Load(target, path, new WeightLoadOptions(renames: rules));
+        Assert.True(report.IsExact);
+        Assert.Equal(source.state_dict().Count, report.RenamedKeys.Count);
+        Assert.Contains(("model.head.fc.weight", "fc.weight"), report.RenamedKeys); // the first matching rule wins
+        Assert.Contains(("model.layer2.0.conv1.weight", "layer2.0.conv1.weight"), report.RenamedKeys);
+        AssertSameState(source, target);
+    }
+
+    [Fact]
+    public void TheReportSeparatesMatchedMissingUnexpectedAndMismatchedKeys()
+    {
+        // Hand-built: fc.bias left out, one extra tensor, everything else under "module.".
+        var path = PathOf("partial.safetensors");
+        var entries = source.state_dict().Where(p => p.Key != "fc.bias").Select(p => ("module." + p.Key, p.Value)).ToList();
+        using var extra = ones(3);
+        entries.Add(("module.aux.weight", extra));
+        HandWrittenSafetensors.Write(path, entries);
+        var rules = new WeightLoadOptions(stripPrefix: "module.");
+
+        var strict = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(target, path, rules)).Report;
+        Assert.Equal(["fc.bias"], strict.Missing);
+        Assert.Equal(["aux.weight"], strict.Unexpected);
+        Assert.Empty(strict.Loaded);
+
+        var lenient = PyTorchWeights.Load(target, path, new WeightLoadOptions(strict: false, stripPrefix: "module."));
+        Assert.Equal(source.state_dict().Count - 1, lenient.Loaded.Count);
+        Assert.Equal(["fc.bias"], lenient.Missing);
+        Assert.Equal(["aux.weight"], lenient.Unexpected);
+        Assert.Contains("missing keys (1, in the module but not in the file): fc.bias", lenient.Describe());
+        Assert.True(Same(source.state_dict()["layer1.0.conv1.weight"], target.state_dict()["layer1.0.conv1.weight"]));
+
+        // A shape mismatch fails even when not strict, names expected and found, and loads nothing.
+        var wrong = PathOf("mismatch.safetensors");
+        using var narrow = zeros(10, 64);
+        HandWrittenSafetensors.Write(wrong, source.state_dict().Select(p => (p.Key, p.Key == "fc.weight" ? narrow : p.Value)));
+        manual_seed(9);
+        using var fresh = BackboneRegistry.Get("resnet18-small").Create();
+        var before = fresh.state_dict()["conv1.weight"].clone();
+        var mismatch = Assert.Throws<WeightLoadException>(() => PyTorchWeights.Load(fresh, wrong, new WeightLoadOptions(strict: false))).Report;
+        var only = Assert.Single(mismatch.ShapeMismatches);
+        Assert.Equal("fc.weight", only.Key);
+        Assert.Equal([10L, 128L], only.Expected);
+        Assert.Equal([10L, 64L], only.Found);
+        Assert.True(Same(before, fresh.state_dict()["conv1.weight"]));
+    }
+
+    [Fact]
+    public void RenameRulesThatCollideOrCannotApplyAreRefused()
+    {
+        var path = PathOf("collide.safetensors");
+        HandWrittenSafetensors.Write(path, source.state_dict().Select(p => (p.Key, p.Value)).Append(("module.fc.bias", source.state_dict()["fc.bias"])));
+        var e = Assert.Throws<WeightFormatException>(() => PyTorchWeights.Load(target, path, new WeightLoadOptions(renames: [new("module.", "")])));
+        Assert.Contains("'fc.bias' and 'module.fc.bias' both become 'fc.bias'", e.Message);
+        Assert.Contains("renames", Assert.Throws<ArgumentException>(() => new WeightLoadOptions(renames: [new("", "x.")])).Message);
+        Assert.Contains("two rules", Assert.Throws<ArgumentException>(() => new WeightLoadOptions(stripPrefix: "m.", renames: [new("m.", "n.")])).Message);
+    }
+
+    [Fact]
     public void ATrainingCheckpointLoadsThroughItsStateDictKey()
     {
         var path = PathOf("checkpoint.pt");
