@@ -69,6 +69,10 @@ public sealed class TrainingDivergedException : Exception
 public sealed class Trainer : IDisposable
 {
     private const string LockFileName = ".train.lock";
+
+    // A lock held by another run: ERROR_SHARING_VIOLATION on Windows; on Linux .NET passes flock's errno, EWOULDBLOCK (11).
+    private const int SharingViolation = unchecked((int)0x80070020);
+    private const int LockWouldBlock = 11;
     private const ulong TrainSubsetStream = 0x7261696E; // stream ids of SeededRandom.DeriveSeed: fixed forever
     private const ulong TestSubsetStream = 0x74657374;
     private const ulong DataOrderStream = 0x6F726465;
@@ -424,9 +428,13 @@ public sealed class Trainer : IDisposable
         {
             throw new BadInputException($"Output folder '{directory}' is not writable: {ex.Message}", ex);
         }
+        catch (IOException ex) when (ex.HResult is SharingViolation or LockWouldBlock)
+        {
+            throw new CheckpointException($"Output folder '{directory}' is in use by another training run (it holds the lock {lockPath}).", ex);
+        }
         catch (IOException ex)
         {
-            // Locked by another run, or not writable (a read-only file system): .NET's message says which.
+            // Not writable for another reason (a read-only file system, a full disk): .NET's message says which.
             throw new CheckpointException($"Output folder '{directory}' cannot be locked for this run ({lockPath}): {ex.Message}", ex);
         }
     }

@@ -1,10 +1,12 @@
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Tests.Study;
 using Msun.Analysis.Torch.Tests.Backbones;
 using static TorchSharp.torch;
 
-namespace Msun.Analysis.Torch.Tests.Study;
+namespace Msun.Analysis.Torch.Tests.Pipeline;
 
 [Collection("Torch")]
 public sealed class SubnetDepthTests(StudyFixture fixture) : IClassFixture<StudyFixture>

@@ -3,9 +3,10 @@ using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
+using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Unified;
 
-namespace Msun.Analysis.Torch.Study;
+namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>Size and cost of one MSUN branch (its subnet, the unification and the shared network) at its nominal input size.</summary>
 /// <param name="Scale">Subnet name (<c>small</c>, <c>mid</c>, <c>large</c>).</param>
