@@ -29,16 +29,7 @@ internal static class Init
 
                     break;
                 case BatchNorm2d bn:
-                    if (bn.weight is not null)
-                    {
-                        ones_(bn.weight);
-                    }
-
-                    if (bn.bias is not null)
-                    {
-                        zeros_(bn.bias);
-                    }
-
+                    ResetBatchNorm(bn);
                     break;
                 case Linear linear:
                     if (linearStd is double std)
@@ -75,16 +66,7 @@ internal static class Init
                     TruncatedNormal(linear.weight, std(name), -2, 2);
                     break;
                 case BatchNorm2d bn:
-                    if (bn.weight is not null)
-                    {
-                        ones_(bn.weight);
-                    }
-
-                    if (bn.bias is not null)
-                    {
-                        zeros_(bn.bias);
-                    }
-
+                    ResetBatchNorm(bn);
                     break;
             }
         }
@@ -108,5 +90,19 @@ internal static class Init
         t.uniform_(2 * Cdf(low / std) - 1, 2 * Cdf(high / std) - 1);
         t.erfinv_().mul_(std * Math.Sqrt(2));
         t.clamp_(low, high); // erfinv at the ends of the range can round just outside it
+    }
+
+    /// <summary>BatchNorm as torchvision leaves it: scale 1, shift 0.</summary>
+    private static void ResetBatchNorm(BatchNorm2d bn)
+    {
+        if (bn.weight is not null)
+        {
+            ones_(bn.weight);
+        }
+
+        if (bn.bias is not null)
+        {
+            zeros_(bn.bias);
+        }
     }
 }
