@@ -21,19 +21,20 @@ public sealed class ConsoleProgressTests
     }
 
     [Fact]
-    public void In_a_log_it_writes_the_start_then_at_most_one_line_per_interval_and_the_end()
+    public void In_a_log_it_writes_the_start_the_first_eta_then_at_most_one_line_per_interval_and_the_end()
     {
         var log = new StringWriter();
         var progress = new ConsoleProgress(log, live: false, () => now);
         for (int b = 1; b <= 100; b++)
         {
-            now = TimeSpan.FromSeconds(b); // one batch per second: lines at 1 s (start), 11 s, 21 s, …, and at 100 (the end)
+            now = TimeSpan.FromSeconds(b); // one batch per second: lines at 1 s (start), 2 s (first ETA), 12 s, 22 s, …, 92 s, and 100 s (the end)
             progress.Report("epoch 1/1", b, 100, "batches");
         }
         var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(11, lines.Length);
+        Assert.Equal(12, lines.Length);
         Assert.StartsWith("epoch 1/1 [", lines[0]);
-        Assert.Contains("11/100 batches  1 batches/s  ETA 1m29s", lines[1]);
+        Assert.Contains("2/100 batches  1 batches/s  ETA 1m38s", lines[1]);
+        Assert.Contains("12/100 batches  1 batches/s  ETA 1m28s", lines[2]);
         Assert.Contains("100/100 batches", lines[^1]);
         Assert.DoesNotContain('\r', log.ToString());
     }

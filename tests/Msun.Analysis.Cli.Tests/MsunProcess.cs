@@ -93,6 +93,20 @@ internal static class MsunProcess
         return false;
     }
 
+    /// <summary>
+    /// A failure found after work had started (a full disk when results are written): exit 2, nothing on stdout, and one
+    /// error line naming the input, after nothing but the progress lines of the work done before it.
+    /// </summary>
+    public static void AssertErrorAfterProgress(Outcome outcome, string command, string expected)
+    {
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal("", outcome.Stdout);
+        var lines = outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"msun {command}: error: ", lines[^1]);
+        Assert.Contains(expected, lines[^1]);
+        Assert.All(lines[..^1], l => Assert.DoesNotContain("error", l));
+    }
+
     /// <summary>The bad-input contract of every command: exit code 2, nothing on stdout, one stderr line naming the problem.</summary>
     public static void AssertOneLineError(Outcome outcome, string command, string expected)
     {

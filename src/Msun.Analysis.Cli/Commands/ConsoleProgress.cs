@@ -6,7 +6,7 @@ namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
 /// The CLI's one rendering of long work on stderr: a bar with count, rate and estimated time left, redrawn in place when
-/// stderr is a terminal, and plain lines at most every <see cref="PlainInterval"/> (plus the last) when it is not, so a
+/// stderr is a terminal, and plain lines at most every <see cref="PlainInterval"/> (plus the first with an ETA and the last) when it is not, so a
 /// CI log stays readable. Each task (a label: an epoch, the study's subsets, an evaluation) gets its own rate and ETA,
 /// measured from its first report. Log lines go through <see cref="WriteLine"/>, which clears the bar first.
 /// Hand-written rather than a console library: Spectre.Console's live progress must run the work inside its callback and
@@ -21,7 +21,7 @@ internal sealed class ConsoleProgress(TextWriter writer, bool live, Func<TimeSpa
     private string? task;
     private long firstDone;
     private TimeSpan started, lastPlain;
-    private bool barShown;
+    private bool barShown, etaShown;
 
     /// <summary>Progress on the process's stderr, live when it is a terminal.</summary>
     public static ConsoleProgress ForStderr()
@@ -40,7 +40,7 @@ internal sealed class ConsoleProgress(TextWriter writer, bool live, Func<TimeSpa
         if (label != task || done < firstDone)
         {
             // A new task: its rate is measured from here (the work before its first report is not counted).
-            (task, firstDone, started, lastPlain) = (label, done, now, now);
+            (task, firstDone, started, lastPlain, etaShown) = (label, done, now, now, false);
             if (!live) { writer.WriteLine(Format(label, done, total, unit, null, detail)); return; }
         }
         double? rate = done > firstDone && now > started ? (done - firstDone) / (now - started).TotalSeconds : null;
@@ -51,10 +51,12 @@ internal sealed class ConsoleProgress(TextWriter writer, bool live, Func<TimeSpa
             barShown = true;
             if (done >= total) EndBar();
         }
-        else if (done >= total || now - lastPlain >= PlainInterval)
+        else if (done >= total || now - lastPlain >= PlainInterval || (!etaShown && rate is not null))
         {
+            // Besides every PlainInterval and the last, the first line with a measured rate, so even a short task's log shows an ETA.
             writer.WriteLine(line);
             lastPlain = now;
+            etaShown |= rate is not null && done < total;
         }
     }
 

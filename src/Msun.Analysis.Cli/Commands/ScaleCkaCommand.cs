@@ -87,6 +87,7 @@ internal static class ScaleCkaCommand
             images = count,
             seed,
             batch_size = batchSize,
+            blas = Msun.Analysis.Core.LinearAlgebra.Blas.Backend.ToString(),
             probes = rows.Select(r => new
             {
                 probe = r.Probe,
