@@ -140,11 +140,11 @@ public static class Figures
     {
         ArgumentNullException.ThrowIfNull(macs);
         if (wholeModels is { Count: > 0 })
-            return BarFigure("parameters", "Parameters per method (whole model: every MSUN subnet plus the shared network)",
+            return BarFigure("parameters", "Parameters per method",
                 wholeModels.Where(r => r.Scoring == MultiScaleScoring.Routed).Select(r => (Style: MethodStyle.For(r.Method, r.Scoring), Value: r.Parameters / 1e6)).ToArray(),
                 "Parameters (millions)", "0.000");
         var bars = ByModel(macs).Select(g => (Style: MethodStyle.ForMacModel(g.Key), Value: g.Max(r => (double)r.Parameters) / 1e6)).ToArray();
-        return BarFigure("parameters", "Parameters per method (largest branch)", bars, "Parameters (millions)", "0.000");
+        return BarFigure("parameters", "Parameters per method", bars, "Parameters (millions)", "0.000");
     }
 
     /// <summary>MACs per image averaged over the test sizes of each model.</summary>
