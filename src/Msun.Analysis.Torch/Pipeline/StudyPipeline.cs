@@ -132,7 +132,7 @@ public static class StudyPipeline
         var record = Path.Combine(studyDir, ResultFiles.StudyStepRecord);
         var profilePath = Path.Combine(studyDir, ResultFiles.ProfileJson);
         if (steps.Find(Name, record, configuration, profilePath) is not null)
-            return CkaProfile.FromJson(File.ReadAllText(profilePath));
+            return CkaProfile.ReadJsonFile(profilePath);
 
         using var model = ModelLoader.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(model, data, options);
