@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
@@ -22,7 +23,7 @@ public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int?
     /// </summary>
     public ScaleStudyOptions Study(int referenceSize)
     {
-        bool smoke = Reproduction.Profile == ReproductionProfile.Smoke;
+        bool smoke = Reproduction.Budget == ReproductionBudget.Smoke;
         IReadOnlyList<int> probes = Reproduction.Geometry?.Probes ?? ScaleStudyOptions.DefaultProbes(referenceSize);
         return new ScaleStudyOptions(referenceSize, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: Reproduction.Seed,
             batchSize: smoke ? 64 : 128, permutations: smoke ? null : 20, statisticsImages: smoke ? 256 : 512, gridProbe: probes[0],
@@ -97,12 +98,13 @@ public static class StudyPipeline
         var recommendation = SplitSelector.Recommend(profile, options.SplitRule ?? new SplitRuleOptions());
         SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ResultFiles.ProfileJson));
         progress?.Report(new ReproductionProgress(Name, recommendation.Explain().TrimEnd()));
-        int split = options.ForcedSplit ?? Math.Max(1, recommendation.Split);
+        int stages = BackboneRegistry.Get(options.Reproduction.Backbone).Stages.Count;
+        int split = options.ForcedSplit ?? SubnetDepth.BuildableSplit(recommendation.Split, stages);
         var note = options.ForcedSplit is int forced
             ? $"MSUN was trained with --split {forced}; the CKA study recommended {recommendation.Split}."
-            : recommendation.Split == 0
-                ? "the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split 1 (the stem only) so that the comparison still runs."
-                : $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1).";
+            : split == recommendation.Split
+                ? $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1)."
+                : SubnetDepth.SplitNote(recommendation.Split, split, stages);
         progress?.Report(new ReproductionProgress(Name, note));
 
         Step(4, $"MST and MSUN (split {split}), {seeds} seed(s) of every method, evaluation of all");
@@ -130,7 +132,7 @@ public static class StudyPipeline
         var record = Path.Combine(studyDir, ResultFiles.StudyStepRecord);
         var profilePath = Path.Combine(studyDir, ResultFiles.ProfileJson);
         if (steps.Find(Name, record, configuration, profilePath) is not null)
-            return CkaProfile.FromJson(File.ReadAllText(profilePath));
+            return CkaProfile.ReadJsonFile(profilePath);
 
         using var model = ModelLoader.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(model, data, options);

@@ -68,8 +68,8 @@ public static class SubnetDepth
         recommended == used
             ? $"MSUN is built with the recommended split {used}."
             : recommended == 0
-                ? $"The study recommended split 0 (no per-scale subnets); MSUN is built with split {used} (the stem only) so that it exists to compare."
-                : $"The study recommended split {recommended}; MSUN needs a shared part, so it is built with split {used} of {stages} stages.";
+                ? $"the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split {used} (the stem only) so that the comparison still runs."
+                : $"the CKA study recommended split {recommended}; MSUN needs a shared part, so it was built with split {used} of {stages} stages.";
 
     /// <summary>Runs the study on <paramref name="model"/> (an instance of <paramref name="spec"/>, trained), applies the split rule and builds the MSUN.</summary>
     /// <param name="spec">The backbone's spec, registered or not: its stages are the blocks studied and the MSUN's split points.</param>

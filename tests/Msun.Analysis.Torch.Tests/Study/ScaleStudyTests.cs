@@ -114,7 +114,7 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         var (images, _) = fixture.Data.GetBatch(subset, CPU);
         var probe = new MultiScaleResize(new MultiScaleResizeOptions(28, 14)).Apply(images);
         var inMemory = ScaleComparison.Run(fixture.Model.Model, Stages, [(images, probe)],
-            new ScaleComparisonOptions(ScaleCkaEstimator.InMemory, new CaptureOptions(ActivationPolicy.SpatialMean), hsic: HsicEstimator.Unbiased));
+            new ScaleComparisonOptions(StudyEstimator.InMemory, new CaptureOptions(ActivationPolicy.SpatialMean), hsic: HsicEstimator.Unbiased));
         for (int i = 0; i < Stages.Length; i++)
             Assert.Equal(inMemory.PerLayer[i].Value, profile.Cell(Stages[i], 14).Repeats[0], 1e-9);
     }
