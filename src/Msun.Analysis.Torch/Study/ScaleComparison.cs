@@ -68,9 +68,10 @@ public sealed record ScaleComparisonOptions
     public bool EvalMode { get; }
 
     /// <summary>A fresh sink for these options: the one place an estimator choice becomes a CKA sink.</summary>
-    public IScalePairSink CreateSink() => Estimator switch
+    /// <param name="sharedReferenceGrams">Minibatch only: reference-side Grams shared by the sinks of several probes fed the same reference batches.</param>
+    public IScalePairSink CreateSink(SharedRowGrams? sharedReferenceGrams = null) => Estimator switch
     {
-        StudyEstimator.Minibatch or StudyEstimator.Rbf => new MinibatchCkaSink(Kernel, Ragged, FullGrid),
+        StudyEstimator.Minibatch or StudyEstimator.Rbf => new MinibatchCkaSink(Kernel, Ragged, FullGrid, sharedReferenceGrams),
         StudyEstimator.Streaming => new StreamingCkaSink(Hsic, FullGrid),
         _ => new InMemoryScaleSink(new CkaOptions(Kernel, Hsic), FullGrid),
     };

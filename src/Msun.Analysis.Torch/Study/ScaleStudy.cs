@@ -153,7 +153,9 @@ public static class ScaleStudy
         long examplesUsed = 0;
         for (int repeat = 0; repeat < options.Repeats; repeat++)
         {
-            var sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe));
+            // Every probe's sink sees the same reference batch: its Grams are formed once, not once per probe.
+            var referenceGrams = new SharedRowGrams();
+            var sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe, referenceGrams));
             var subset = subsets[repeat];
             for (int start = 0; start < n; start += b)
             {
@@ -206,7 +208,8 @@ public static class ScaleStudy
     }
 
     /// <summary>The sink of one probe, through the engine's one estimator-to-sink mapping (a short last batch is dropped and noted).</summary>
-    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) => options.Comparison(fullGrid).CreateSink();
+    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid, SharedRowGrams referenceGrams) =>
+        options.Comparison(fullGrid).CreateSink(referenceGrams);
 
     /// <summary>Images at <paramref name="indices"/> as float [B,C,R,R] in [0,1] on the device, resized bilinearly to the reference size when stored at another size.</summary>
     private static Tensor ReferenceBatch(ImageDataset data, ReadOnlySpan<int> indices, Device device, int reference)
