@@ -28,17 +28,18 @@ public record ReproductionBudget(
     int WarmupEpochs, string ExpectedTime)
 {
     /// <summary>A few minutes: 1 epoch on 512 images, 500 test images; for CI, proves the pipeline, not the paper.</summary>
-    public static ReproductionBudget Smoke { get; } = new("smoke", 1, 512, 256, 500, 64, 0.05, 0, "about 2 minutes");
+    public static ReproductionBudget Smoke { get; } = new("smoke", 1, 512, 256, 500, 64, 0.05, 0, "about 2 minutes (measured 1–2 min per seed on 2 busy cores)");
 
     /// <summary>
     /// The default: 5 epochs on 12 000 training images (batch 128), 2 000 test images on the ladder; every method gets
-    /// the same budget. Sized to finish well inside an hour on 2 cores (Vanilla ≈ 700 training images/s; MST and MSUN
-    /// run one forward per scale, about 3× its cost).
+    /// the same budget. MST and MSUN run one forward per scale, about 3× Vanilla's cost.
     /// </summary>
-    public static ReproductionBudget Quick { get; } = new("quick", 5, 12_000, 1_000, 2_000, 128, 0.1, 1, "about 12 minutes on 2 free cores");
+    public static ReproductionBudget Quick { get; } = new("quick", 5, 12_000, 1_000, 2_000, 128, 0.1, 1,
+        "about 30 minutes per seed on 2 cores in the paper geometry at R = 56 (measured 29 min 57 s), about 11 in the cifar geometry");
 
     /// <summary>The longer run: 10 epochs on all 60 000 training images, the whole test set (not run here).</summary>
-    public static ReproductionBudget Full { get; } = new("full", 10, null, 2_000, null, 128, 0.1, 1, "about 2 hours on 2 free cores (estimated from the quick budget's epoch times; not run)");
+    public static ReproductionBudget Full { get; } = new("full", 10, null, 2_000, null, 128, 0.1, 1,
+        "about 4 hours per seed on 2 cores in the paper geometry at R = 56 (estimated: 9× the quick budget's training; not run yet)");
 
     /// <summary>Every built-in budget, by name.</summary>
     public static IReadOnlyList<ReproductionBudget> All { get; } = [Smoke, Quick, Full];
