@@ -84,6 +84,7 @@ public static class StudyPipeline
         int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
         var clock = Stopwatch.StartNew();
         var steps = new FinishedSteps(progress);
+        steps.RemoveInterruptedWrites(root);
 
         Step(1, $"train the Vanilla baseline (seed {seed})");
         var baselineDir = Reproduction.RunDirectory(root, TrainingMethod.Vanilla, seed);
