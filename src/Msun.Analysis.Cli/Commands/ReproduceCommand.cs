@@ -50,7 +50,8 @@ internal static class ReproduceCommand
         using var cancel = CliCancellation.OnCtrlC("reproduce");
         var result = CliErrors.Work(() => Reproduction.Run(options, train, test, output.FullName, PipelineCommandOptions.StepLog, cancel.Token));
 
-        Console.Write(ResultTables.Accuracy(result.Accuracy).ToText());
+        // Mean ± std over the seeds, as in verdict.md; the pooled counts only when there is no seed table.
+        Console.Write((result.Seeds is { } perSeed ? ResultTables.SeedAccuracy(perSeed) : ResultTables.Accuracy(result.Accuracy)).ToText());
         Console.Write(ResultTables.MethodCosts(result.Comparison).ToText());
         Console.WriteLine();
         Console.WriteLine(result.Comparison.Verdict);

@@ -17,7 +17,8 @@ public sealed record TableColumn(string Header, bool IsLabel = false)
 /// <summary>
 /// The content of one result table (caption, columns, rows of already formatted cells), built once per result type by
 /// <see cref="ResultTables"/> and rendered by every surface that shows it: HTML in the report and the notebooks
-/// (<c>Msun.Analysis.Reports.HtmlTable.Render</c>), plain text on the command line (<see cref="ToText"/>).
+/// (<c>Msun.Analysis.Reports.HtmlTable.Render</c>), plain text on the command line (<see cref="ToText"/>), Markdown in
+/// <c>verdict.md</c> (<see cref="ToMarkdown"/>).
 /// </summary>
 public sealed class ResultTable
 {
@@ -69,6 +70,21 @@ public sealed class ResultTable
         if (Caption.Length > 0) sb.Append(Caption).Append('\n');
         foreach (var cells in Rows.Prepend(Header))
             sb.Append(string.Join("  ", cells.Select((c, i) => Columns[i].IsLabel ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd()).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The table as Markdown (a GitHub table): the caption as a line of its own (when not empty), a blank line, then
+    /// the header, the alignment row (numbers right-aligned) and the rows; a '|' inside a cell is escaped.
+    /// </summary>
+    public string ToMarkdown()
+    {
+        static string Line(IEnumerable<string> cells) => "| " + string.Join(" | ", cells.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |\n";
+        var sb = new StringBuilder();
+        if (Caption.Length > 0) sb.Append(Caption).Append("\n\n");
+        sb.Append(Line(Header));
+        sb.Append('|').Append(string.Concat(Columns.Select(c => c.IsLabel ? "---|" : "---:|"))).Append('\n');
+        foreach (var row in Rows) sb.Append(Line(row));
         return sb.ToString();
     }
 }

@@ -95,6 +95,23 @@ public static class ResultTables
                 [r.Model, r.Scoring, .. sizes.Select(s => r.Sizes.FirstOrDefault(x => x.Size == s) is { } x ? Percent(x.Accuracy) : "–"), Percent(r.MeanAccuracy), Count(r.Images)]));
     }
 
+    /// <summary>Top-1 accuracy (%) per test size as mean ± sample std over the training seeds (the std left out for one
+    /// seed): laid out as <see cref="Accuracy"/>, one row per model and scoring, then the mean over the sizes.</summary>
+    public static ResultTable SeedAccuracy(SeedAccuracyTable seeds)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var sizes = seeds.Rows.Where(r => r.Size is not null).Select(r => r.Size!.Value).Distinct().Order().ToArray();
+        int count = seeds.Rows.Max(r => r.Seeds.Count);
+        string Cell(string method, string scoring, int? size) =>
+            seeds.Rows.FirstOrDefault(r => r.Method == method && r.Scoring == scoring && r.Size == size) is { } r
+                ? double.IsNaN(r.Std) ? Percent(r.Mean) : $"{Percent(r.Mean)} ± {Percent(r.Std)}"
+                : "–";
+        return new ResultTable($"Top-1 accuracy (%) per test size, mean ± std over {Int(count)} seed(s)",
+            [TableColumn.Label("model"), TableColumn.Label("scoring"), .. sizes.Select(s => TableColumn.Number($"{Int(s)} px")), TableColumn.Number("mean")],
+            seeds.Rows.Select(r => (r.Method, r.Scoring)).Distinct().Select(k => (IReadOnlyList<string>)
+                [k.Method, k.Scoring, .. sizes.Select(s => Cell(k.Method, k.Scoring, s)), Cell(k.Method, k.Scoring, null)]));
+    }
+
     /// <summary>A MAC table: parameters and multiply–accumulates per image for each model, test size and branch.</summary>
     public static ResultTable Macs(MacTable table)
     {
@@ -111,7 +128,7 @@ public static class ResultTables
     public static ResultTable MethodCosts(MethodComparison comparison)
     {
         ArgumentNullException.ThrowIfNull(comparison);
-        return new ResultTable("Cost per method: whole-model parameters and mean MACs per image over the test sizes",
+        return new ResultTable("Cost per method: parameters of the whole model, mean MACs per image over the test sizes",
             [TableColumn.Label("model"), TableColumn.Label("scoring"), TableColumn.Number("parameters"), TableColumn.Number("mean MACs"), TableColumn.Number("vs Vanilla")],
             comparison.Rows.Select(r => (IReadOnlyList<string>)
                 [r.Method, r.Scoring, Count(r.Parameters), Count((long)Math.Round(r.MeanMacs)), r.MacsRatioToVanilla.ToString("0.000", Ci)]));
@@ -126,15 +143,23 @@ public static class ResultTables
             comparison.Claims.Select(c => (IReadOnlyList<string>)[c.Claim, c.OutcomeName, c.Evidence]));
     }
 
-    /// <summary>Paired differences of the comparison in percentage points with their 95 % intervals.</summary>
+    /// <summary>Paired differences of the comparison in percentage points: one row per pair of methods, one column per
+    /// test size and the mean over sizes, each cell "mean [low, high]" of the 95 % interval, then the seeds behind it.</summary>
     public static ResultTable Differences(MethodComparison comparison)
     {
         ArgumentNullException.ThrowIfNull(comparison);
-        return new ResultTable("Paired differences (percentage points, 95 % interval)",
-            [TableColumn.Label("difference"), TableColumn.Number("test size"), TableColumn.Number("mean"), TableColumn.Number("low"), TableColumn.Number("high"), TableColumn.Number("seeds")],
-            comparison.Differences.Select(d => (IReadOnlyList<string>)
-                [$"{d.Minuend} − {d.Subtrahend}", d.Size is int s ? Int(s) : "mean over sizes", Pp(d.Interval.Mean), Pp(d.Interval.Low), Pp(d.Interval.High),
-                 $"{Int(d.Interval.MinuendSeeds)} vs {Int(d.Interval.SubtrahendSeeds)}"]));
+        var sizes = comparison.Differences.Where(d => d.Size is not null).Select(d => d.Size!.Value).Distinct().Order().ToArray();
+        var pairs = comparison.Differences.Select(d => (d.Minuend, d.Subtrahend)).Distinct().ToArray();
+        string Cell((string Minuend, string Subtrahend) pair, int? size) =>
+            comparison.Differences.FirstOrDefault(d => d.Minuend == pair.Minuend && d.Subtrahend == pair.Subtrahend && d.Size == size) is { } d
+                ? $"{Pp(d.Interval.Mean)} [{Pp(d.Interval.Low)}, {Pp(d.Interval.High)}]"
+                : "–";
+        string Seeds((string Minuend, string Subtrahend) pair) => string.Join("; ", comparison.Differences
+            .Where(d => d.Minuend == pair.Minuend && d.Subtrahend == pair.Subtrahend)
+            .Select(d => $"{Int(d.Interval.MinuendSeeds)} vs {Int(d.Interval.SubtrahendSeeds)}").Distinct());
+        return new ResultTable("Paired differences (percentage points, 95 % interval): mean [low, high]",
+            [TableColumn.Label("difference"), .. sizes.Select(s => TableColumn.Number($"{Int(s)} px")), TableColumn.Number("mean over sizes"), TableColumn.Number("seeds")],
+            pairs.Select(p => (IReadOnlyList<string>)[$"{p.Minuend} − {p.Subtrahend}", .. sizes.Select(s => Cell(p, s)), Cell(p, null), Seeds(p)]));
     }
 
     private static string ProfileCell(CkaProfileCell cell)

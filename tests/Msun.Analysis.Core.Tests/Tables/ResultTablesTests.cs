@@ -94,4 +94,55 @@ public class ResultTablesTests
         Assert.Equal(["3", "layer2", "0.900", "", "recovered"], table.Rows[2]);
         Assert.Equal(["4", "layer3", "0.500", "", "head"], table.Rows[3]);
     }
+
+    [Fact]
+    public void MarkdownRightAlignsNumbersAndEscapesPipes()
+    {
+        var table = new ResultTable("Caption", [TableColumn.Label("name"), TableColumn.Number("n")], [["a|b", "1"]]);
+        Assert.Equal("Caption\n\n| name | n |\n|---|---:|\n| a\\|b | 1 |\n", table.ToMarkdown());
+    }
+
+    [Fact]
+    public void SeedAccuracyIsMeanAndSampleStdOverSeedsInPercent()
+    {
+        // Seeds at 0.5 and 0.7: mean 60 %, sample std 0.1·√2 = 14.14 pp; one seed shows its value alone.
+        var table = ResultTables.SeedAccuracy(new SeedAccuracyTable(
+        [
+            new("vanilla", MultiScaleScoring.Routed, 8, [0, 1], [0.5, 0.7]),
+            new("vanilla", MultiScaleScoring.Routed, null, [0, 1], [0.5, 0.7]),
+            new("msun", MultiScaleScoring.Routed, 8, [0], [0.25]),
+            new("msun", MultiScaleScoring.Routed, null, [0], [0.25]),
+        ]));
+
+        Assert.Equal(["model", "scoring", "8 px", "mean"], table.Header);
+        Assert.Equal(["vanilla", "routed", "60.00 ± 14.14", "60.00 ± 14.14"], table.Rows[0]);
+        Assert.Equal(["msun", "routed", "25.00", "25.00"], table.Rows[1]);
+        Assert.Contains("over 2 seed(s)", table.Caption);
+    }
+
+    [Fact]
+    public void DifferencesHaveARowPerPairAndAColumnPerSizeInPercentagePoints()
+    {
+        var at8 = new DifferenceInterval(0.1, 0.02, 0.18, 0.95, 1e-3, 2e-3, 7.5, 3, 3, 100);
+        var mean = new DifferenceInterval(-0.05, -0.125, 0.025, 0.95, 1e-3, 2e-3, 7.5, 3, 3, 100);
+        var rows = MethodComparison.BuildRows(
+        [
+            ("vanilla", Accuracy("vanilla", 1), 100, [1000]),
+            ("msun", Accuracy("msun", 2), 140, [600]),
+        ]);
+        var comparison = new MethodComparison(rows, "v", null, [], [new("msun", "vanilla", 8, at8), new("msun", "vanilla", null, mean)]);
+
+        var differences = ResultTables.Differences(comparison);
+        Assert.Equal(["difference", "8 px", "mean over sizes", "seeds"], differences.Header);
+        Assert.Equal(["msun − vanilla", "+10.00 [+2.00, +18.00]", "-5.00 [-12.50, +2.50]", "3 vs 3"], Assert.Single(differences.Rows));
+
+        // MSUN's 600 MACs against Vanilla's 1,000: a ratio of 0.6.
+        var costs = ResultTables.MethodCosts(comparison);
+        Assert.Equal(["msun", "routed", "140", "600", "0.600"], costs.Rows[1]);
+        Assert.Contains("whole model", costs.Caption);
+    }
+
+    // 4 images at 8 px, the given number right.
+    private static MultiScaleAccuracy Accuracy(string model, long correct) =>
+        new(model, MultiScaleScoring.Routed, 8, [new SizeAccuracy(8, MacTableRow.SingleNetworkBranch, [correct], [4])]);
 }
