@@ -28,7 +28,7 @@ public static class MsunReport
         if (results.Grids.Count > 0) Grids(report, results);
         if (results.Splits.Count > 0) Splits(report, results);
         var accuracy = results.AllAccuracy();
-        if (accuracy.Count > 0) Accuracy(report, accuracy);
+        if (accuracy.Count > 0) Accuracy(report, accuracy, results.Seeds.FirstOrDefault()?.Value);
         var comparison = results.Comparisons.FirstOrDefault()?.Value;
         if (comparison is { Claims.Count: > 0 }) Claims(report, comparison);
         if (results.AllMacs() is { } macs) Costs(report, macs, comparison);
@@ -95,7 +95,7 @@ public static class MsunReport
         }
     }
 
-    private static void Accuracy(HtmlReport report, IReadOnlyList<MultiScaleAccuracy> accuracy)
+    private static void Accuracy(HtmlReport report, IReadOnlyList<MultiScaleAccuracy> accuracy, SeedAccuracyTable? seeds)
     {
         report.Heading("Accuracy across test sizes");
         report.Paragraph("Top-1 accuracy on the test images shrunk to each test size. Routed: each size goes to the branch the model routes it to (the deployable figure); "
@@ -103,6 +103,7 @@ public static class MsunReport
         report.Add(Figures.AccuracyBySize(accuracy));
         report.Add(Figures.AverageAccuracyBars(accuracy));
         report.Table(ResultTables.Accuracy(accuracy));
+        if (seeds is not null) report.Table(ResultTables.SeedAccuracy(seeds));
     }
 
     private static void Claims(HtmlReport report, MethodComparison comparison)
