@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch.Data;
