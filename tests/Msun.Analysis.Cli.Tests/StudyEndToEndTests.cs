@@ -101,6 +101,32 @@ public sealed class StudyEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void KilledStudyContinuesWithTheSameCommandAndWritesTheSameFiles()
+    {
+        string[] Study(string dir) => ["study", "--dataset", "fashion-mnist", "--budget", "smoke", "--seeds", "1", "--threads", "1", "--out", dir];
+        string whole = Path.Combine(folder, "whole"), killed = Path.Combine(folder, "killed");
+        var uninterrupted = MsunProcess.Run(Study(whole));
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr);
+
+        // Killed once the CKA study is on disk, i.e. while the baselines and MSUN train or are evaluated.
+        using (var running = MsunProcess.Start(Study(killed)))
+        {
+            Assert.True(MsunProcess.WaitUntil(running, () => File.Exists(Path.Combine(killed, "study", "profile.json")), TimeSpan.FromMinutes(6)),
+                "the CKA study never finished");
+            running.Signal(9);
+            Assert.Equal(128 + 9, running.Wait(TimeSpan.FromMinutes(1)).ExitCode);
+        }
+
+        Assert.False(File.Exists(Path.Combine(killed, "comparison.json")));
+        var again = MsunProcess.Run(Study(killed));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("msun study: reusing", again.Stderr); // the finished study step is not run again
+        foreach (string file in new[] { "accuracy.csv", "seeds.csv", "comparison.csv", "macs.csv", Path.Combine("study", "profile.csv"), Path.Combine("study", "split.csv") })
+            Assert.True(File.ReadAllBytes(Path.Combine(whole, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(killed, file))), file + " differs");
+        Assert.DoesNotContain(Directory.GetFiles(killed, "*", SearchOption.AllDirectories), f => f.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void GeometryOptionsAreChecked()
     {
         MsunProcess.AssertOneLineError(MsunProcess.Run("study", "--profile", "smoke", "--reference-size", "64", "--out", Path.Combine(folder, "never")),

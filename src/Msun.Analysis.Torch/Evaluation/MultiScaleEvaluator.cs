@@ -172,6 +172,7 @@ public static class MultiScaleEvaluator
             ["classes"] = string.Join(",", data.ClassNames),
             ["batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["device"] = o.Device.ToString(),
+            ["torch_threads"] = torch.get_num_threads().ToString(CultureInfo.InvariantCulture),
             ["dataset"] = data.Provenance.Describe(),
             ["reference_images"] = data.Height == o.ReferenceSize
                 ? $"dataset images as stored ({data.Height}x{data.Width}, byte/255)"

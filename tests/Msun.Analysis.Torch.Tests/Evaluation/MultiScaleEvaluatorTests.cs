@@ -172,6 +172,7 @@ public class MultiScaleEvaluatorTests
         Assert.Contains("resized from 8x8 to 16x16", p["reference_images"]);
         Assert.StartsWith("synthetic-checker/test", p["dataset"]);
         Assert.Equal("unit-test", p["run"]);
+        Assert.Equal(TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture), p["torch_threads"]);
         foreach (var t in net.Inputs) t.Dispose();
 
         var clash = options with { ExtraProvenance = ImmutableDictionary<string, string>.Empty.Add("seed", "9") };
