@@ -1,0 +1,25 @@
+// Notebook 03 without a notebook kernel: a .NET 10 file-based app (the route Microsoft recommends for C# after the
+// deprecation of .NET Interactive). From the repository root:
+//   dotnet run notebooks/03-msun-vs-baselines.cs [OUT_FOLDER]
+// The notebook's cells, in the same order: the budget, Reproduction.Run (Vanilla, MST and MSUN trained on it and
+// evaluated under the multi-scale protocol), then the comparison and its verdict. `./msun reproduce` is the same with
+// the built-in budgets; draw the figures with `dotnet run notebooks/04-redraw-figures.cs OUT_FOLDER`.
+#:project ../src/Msun.Analysis.Torch/Msun.Analysis.Torch.csproj
+
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
+
+string here = Path.GetDirectoryName(AppContext.GetData("EntryPointFilePath") as string ?? "notebooks/03-msun-vs-baselines.cs")!;
+string outDir = args.Length > 0 ? args[0] : Path.Combine(here, "results", "03-msun-vs-baselines");
+var progress = new SyncProgress<ReproductionProgress>(p => Console.Error.WriteLine($"{p.Step}: {p.Message}"));
+
+// notebook cell 3
+var budget = new ReproductionProfile("notebook", Epochs: 1, TrainSubset: 3072, TrainingTestSubset: 500, EvaluationImages: 500,
+    BatchSize: 64, LearningRate: 0.05, WarmupEpochs: 0, ExpectedTime: "about 2 minutes");
+var options = new ReproductionOptions(budget, Backbone: "resnet18-small", Split: 2);
+var (train, test) = DatasetLoader.LoadTrainAndTest(DatasetManifestLoader.LoadBuiltIn("fashion-mnist"));
+
+// notebook cells 4-8
+var result = Reproduction.Run(options, train, test, outDir, progress);
+Console.WriteLine(result.Comparison.Verdict);
+Console.WriteLine($"accuracy, MACs and the comparison: {outDir}");
