@@ -5,6 +5,12 @@
 // study across scales, the split rule), then the recommendation. Draw the figures from the files it writes with
 // `dotnet run notebooks/04-redraw-figures.cs OUT_FOLDER` or `./msun report OUT_FOLDER --figures`.
 #:project ../src/Msun.Analysis.Torch/Msun.Analysis.Torch.csproj
+// As every project that runs TorchSharp code (build/TorchSharp.props): the managed package and the CPU libtorch, at the
+// versions of Directory.Packages.props.
+#:package TorchSharp
+#:package libtorch-cpu-linux-x64
+// File-based apps default to Native AOT, which turns off the reflection-based JSON the result files are read with.
+#:property PublishAot=false
 
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Pipeline;

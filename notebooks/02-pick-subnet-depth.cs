@@ -5,6 +5,12 @@
 // checks the two agree), SubnetDepth.Run (brief training, the CKA study at its blocks, the split rule, the MSUN that
 // split gives), then the evidence and the MSUN's parameter and MAC counts.
 #:project ../src/Msun.Analysis.Torch/Msun.Analysis.Torch.csproj
+// As every project that runs TorchSharp code (build/TorchSharp.props): the managed package and the CPU libtorch, at the
+// versions of Directory.Packages.props.
+#:package TorchSharp
+#:package libtorch-cpu-linux-x64
+// File-based apps default to Native AOT, which turns off the reflection-based JSON the result files are read with.
+#:property PublishAot=false
 
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;

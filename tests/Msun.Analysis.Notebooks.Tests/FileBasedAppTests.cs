@@ -21,6 +21,9 @@ public sealed class FileBasedAppTests(ITestOutputHelper log) : IDisposable
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = NotebookRunner.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "run", "notebooks/04-redraw-figures.cs", "--", samples, _out })
             start.ArgumentList.Add(a);
+        // Its own build output: rebuilding the libraries into the shared artifacts could leave the copies the notebooks
+        // load from different folders out of step (the kernel refuses two different builds of one assembly).
+        start.Environment["MSUN_ARTIFACTS"] = Path.Combine(_out, "artifacts");
         var watch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
