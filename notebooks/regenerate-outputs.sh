@@ -2,13 +2,14 @@
 # Re-runs the Jupyter notebooks here and writes their outputs back into them, ready to commit (charts reference plotly.js
 # on its CDN instead of carrying it; each figure is also a PNG output), with the pinned dotnet-repl. A notebook whose
 # run fails is left as it was and the script exits non-zero.
-#   notebooks/regenerate-outputs.sh [NOTEBOOK.ipynb...]     (default: every .ipynb here; needs python3 to tidy the JSON)
-# MSUN_CONFIGURATION=debug uses (and builds) the debug libraries instead of release.
+#   [MSUN_FEED=DIR] notebooks/regenerate-outputs.sh [NOTEBOOK.ipynb...]   (default: every .ipynb here; python3 tidies the JSON)
 set -euo pipefail
 configuration="${MSUN_CONFIGURATION:-release}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
-for project in Msun.Analysis.Interactive Msun.Analysis.Torch; do dotnet build "src/$project/$project.csproj" -c "$configuration" -nologo -v q; done
+# The notebooks reference the libraries as packages from the local feed (Release); packing builds them, which also
+# applies the Debian 12 fix to TorchSharp's native library in the NuGet cache. MSUN_FEED=DIR uses a feed already packed.
+[ -n "${MSUN_FEED:-}" ] || build/pack-local-feed.sh >/dev/null
 dotnet tool restore >/dev/null
 cd "$here"
 [ $# -gt 0 ] || set -- *.ipynb
@@ -18,7 +19,7 @@ failed=0
 for notebook in "$@"; do
   name="$(basename "$notebook")"
   start=$SECONDS
-  if MSUN_CONFIGURATION="$configuration" MSUN_PLOTLY_JS=cdn MSUN_NOTEBOOK_OUT="$scratch/out" \
+  if MSUN_PLOTLY_JS=cdn MSUN_NOTEBOOK_OUT="$scratch/out" \
      dotnet repl --run "$name" --exit-after-run --output-format ipynb --output-path "$scratch/$name" >"$scratch/$name.log" 2>&1; then
     # Package restore redraws its "Installing Packages" note once per dot, each kept as an output: keep the last one.
     python3 - "$scratch/$name" "$name" <<'PY'

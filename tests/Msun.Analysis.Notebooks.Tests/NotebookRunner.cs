@@ -26,12 +26,13 @@ public sealed record NotebookRun(int ExitCode, IReadOnlyList<CellResult> Cells, 
 /// <summary>
 /// Runs a notebook headless with the repo's pinned dotnet-repl (.config/dotnet-tools.json) and reads the executed notebook
 /// it writes (Jupyter format, every cell's outputs; a cell that threw has an <c>error</c> output).
-/// The notebooks load the libraries from this test project's artifacts root and configuration, which `dotnet test`
-/// has just built (the project references them).
+/// The notebooks reference the libraries as packages from <see cref="LocalFeed"/>, packed from what `dotnet test` has
+/// just built (the project references them).
 /// </summary>
 public static class NotebookRunner
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    // Notebook 4 (restore from the feed included) took 165 s and 7 min on this shared 2-core machine under training load.
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
     /// <summary>The repository root (holds Msun.Analysis.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -42,12 +43,8 @@ public static class NotebookRunner
     // `dotnet test` alone (without .ci/run) must find the pinned tool too; restoring an installed tool is a no-op.
     private static readonly Lazy<string> ToolRestore = new(() =>
     {
-        var start = new ProcessStartInfo("dotnet", "tool restore") { WorkingDirectory = RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? "" : $"dotnet tool restore failed ({process.ExitCode}):\n{output.Result}{error}";
+        var restore = ProcessRun.Run("dotnet", ["tool", "restore"], RepoRoot, Timeout);
+        return restore.ExitCode == 0 ? "" : restore.Describe("dotnet tool restore");
     });
 
     /// <summary>Runs <paramref name="notebook"/> with <paramref name="workingDirectory"/> as the current folder (where <c>#!import</c> resolves).</summary>
@@ -57,37 +54,20 @@ public static class NotebookRunner
             throw new InvalidOperationException(ToolRestore.Value);
         var executed = ExecutedPath(notebook, outputDirectory);
         File.Delete(executed);
-        var start = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            // The notebooks reference the toolkit's packages from this run's feed (setup.dib reads MSUN_FEED).
+            ["MSUN_FEED"] = LocalFeed.Folder,
+            ["MSUN_NOTEBOOK_OUT"] = outputDirectory,
+            // Torch's OpenMP threads must not spin against the other test processes on a small machine.
+            ["OMP_WAIT_POLICY"] = "PASSIVE",
         };
-        foreach (var a in new[] { "repl", "--run", notebook, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed })
-            start.ArgumentList.Add(a);
-        // bin/<project>/<configuration>/ under the artifacts root: the notebooks look for the libraries beside us.
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        start.Environment["MSUN_ARTIFACTS"] = bin.Parent!.Parent!.Parent!.FullName;
-        start.Environment["MSUN_CONFIGURATION"] = bin.Name;
-        start.Environment["MSUN_NOTEBOOK_OUT"] = outputDirectory;
-        // Torch's OpenMP threads must not spin against the other test processes on a small machine.
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-
         var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{notebook} did not finish within {Timeout.TotalMinutes} minutes.\n{stdout.Result}\n{stderr.Result}");
-        }
-        process.WaitForExit();
-        var output = stdout.Result + stderr.Result;
+        var result = ProcessRun.Run("dotnet",
+            ["repl", "--run", notebook, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed],
+            workingDirectory, Timeout, environment);
         var cells = File.Exists(executed) ? ReadCells(executed) : [];
-        return new NotebookRun(process.ExitCode, cells, output, watch.Elapsed);
+        return new NotebookRun(result.ExitCode, cells, result.Stdout + result.Stderr, watch.Elapsed);
     }
 
     /// <summary>Where <see cref="Run"/> writes the executed copy of <paramref name="notebook"/>.</summary>

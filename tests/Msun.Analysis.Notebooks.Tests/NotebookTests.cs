@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit.Abstractions;
 
 namespace Msun.Analysis.Notebooks.Tests;
@@ -27,6 +28,20 @@ public sealed class NotebookTests(ITestOutputHelper log) : IDisposable
         foreach (var written in writes)
             Assert.True(File.Exists(Path.Combine(_out, notebook, written)), $"{notebook} did not write {written} into {Path.Combine(_out, notebook)}");
         AssertCommittedOutputs(notebook, NotebookRunner.ReadCells(committed), run.Cells);
+        AssertToolkitCameFromTheFeed(notebook);
+    }
+
+    /// <summary>
+    /// The notebook used the toolkit as a package from this run's feed: packing removed any earlier copy of this version
+    /// from the NuGet cache, so the copy there now was restored by the notebook, and NuGet records the feed as its source.
+    /// </summary>
+    private static void AssertToolkitCameFromTheFeed(string notebook)
+    {
+        var metadata = Path.Combine(LocalFeed.GlobalPackagesFolder, "msun.analysis.interactive", LocalFeed.Version, ".nupkg.metadata");
+        Assert.True(File.Exists(metadata), $"{notebook} ran, but Msun.Analysis.Interactive {LocalFeed.Version} was not restored ({metadata} is missing)");
+        using var json = JsonDocument.Parse(File.ReadAllText(metadata));
+        var source = json.RootElement.GetProperty("source").GetString() ?? "";
+        Assert.Equal(LocalFeed.Folder.TrimEnd('/'), source.TrimEnd('/'));
     }
 
     /// <summary>
