@@ -21,7 +21,7 @@ string outDir = args.Length > 0 ? args[0] : Path.Combine(here, "results", "01-sc
 var progress = new SyncProgress<ReproductionProgress>(p => Console.Error.WriteLine($"{p.Step}: {p.Message}"));
 
 // notebook cell 3
-var budget = new ReproductionProfile("notebook", Epochs: 1, TrainSubset: 4096, TrainingTestSubset: 500, EvaluationImages: 500,
+var budget = new ReproductionBudget("notebook", Epochs: 1, TrainSubset: 4096, TrainingTestSubset: 500, EvaluationImages: 500,
     BatchSize: 64, LearningRate: 0.05, WarmupEpochs: 0, ExpectedTime: "about a minute");
 var options = new StudyPipelineOptions(new ReproductionOptions(budget, Backbone: "resnet18-small"),
     CkaStudy: new ScaleStudyOptions(referenceSize: 28, probes: [7, 14, 21], imagesPerSubset: 256, repeats: 3, batchSize: 128, gridProbe: 14));

@@ -47,7 +47,7 @@ static BackboneSpec TinyNet(int stemStride = 2, int width = 8)
 var backbone = TinyNet();
 
 // notebook cell 4
-var budget = new ReproductionProfile("notebook", Epochs: 1, TrainSubset: 2048, TrainingTestSubset: 500, EvaluationImages: 500,
+var budget = new ReproductionBudget("notebook", Epochs: 1, TrainSubset: 2048, TrainingTestSubset: 500, EvaluationImages: 500,
     BatchSize: 64, LearningRate: 0.05, WarmupEpochs: 0, ExpectedTime: "under a minute");
 var options = new StudyPipelineOptions(new ReproductionOptions(budget, Backbone: backbone.Name) { BackboneSpec = backbone },
     CkaStudy: new ScaleStudyOptions(referenceSize: 28, probes: [7, 14], imagesPerSubset: 256, repeats: 3, batchSize: 128));

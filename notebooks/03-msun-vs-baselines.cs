@@ -20,7 +20,7 @@ string outDir = args.Length > 0 ? args[0] : Path.Combine(here, "results", "03-ms
 var progress = new SyncProgress<ReproductionProgress>(p => Console.Error.WriteLine($"{p.Step}: {p.Message}"));
 
 // notebook cell 3
-var budget = new ReproductionProfile("notebook", Epochs: 1, TrainSubset: 3072, TrainingTestSubset: 500, EvaluationImages: 500,
+var budget = new ReproductionBudget("notebook", Epochs: 1, TrainSubset: 3072, TrainingTestSubset: 500, EvaluationImages: 500,
     BatchSize: 64, LearningRate: 0.05, WarmupEpochs: 0, ExpectedTime: "about 2 minutes");
 var options = new ReproductionOptions(budget, Backbone: "resnet18-small", Split: 2);
 var (train, test) = DatasetLoader.LoadTrainAndTest(DatasetManifestLoader.LoadBuiltIn("fashion-mnist"));

@@ -167,14 +167,7 @@ internal static class GridCkaBenchmark
         foreach (var (side, seed) in new[] { ("a", SeedA), ("b", SeedB) })
         {
             using var net = CreateModel(model, seed);
-            string weights = Path.Combine(dir, "weights_" + side);
-            Directory.CreateDirectory(weights);
-            foreach (var (name, tensor) in net.state_dict())
-            {
-                using var host = tensor.detach().to(CPU).to_type(ScalarType.Float32).contiguous();
-                Npy.Write(Path.Combine(weights, name + ".npy"),
-                    new NpyArray(host.shape.Select(d => (int)d).ToArray(), host.data<float>().ToArray()));
-            }
+            PeerFiles.WriteStateDict(net, Path.Combine(dir, "weights_" + side));
             var capture = ActivationCapture.Create(net, layers);
             for (int k = 0; k < batches; k++)
             {

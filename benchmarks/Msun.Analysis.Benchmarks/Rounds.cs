@@ -138,12 +138,13 @@ internal sealed class Rounds : IDisposable
             foreach (var side in new[] { ours, peer })
             {
                 double load = LoadAverage();
+                string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
                 var m = Launch(side, env, wholeProcess);
                 measured.Add((m, load));
                 Write(new JsonObject
                 {
                     ["row"] = row, ["threads"] = threads, ["round"] = round, ["side"] = side.Label, ["load1_before"] = load,
-                    ["loadavg_before"] = File.ReadAllText("/proc/loadavg").Trim(), ["seconds"] = m.Seconds, ["cpu_seconds"] = m.CpuSeconds,
+                    ["loadavg_before"] = loadBefore, ["loadavg_after"] = File.ReadAllText("/proc/loadavg").Trim(), ["seconds"] = m.Seconds, ["cpu_seconds"] = m.CpuSeconds,
                     ["memory_mb"] = m.MemoryMb, ["process_peak_mb"] = m.ProcessPeakMb, ["output"] = m.Output.DeepClone(),
                 });
             }

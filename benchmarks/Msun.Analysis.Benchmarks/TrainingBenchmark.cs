@@ -149,17 +149,7 @@ internal static class TrainingBenchmark
     /// <summary>What the peer needs to train the same numbers: initial weights, training order, data folder and network.</summary>
     private static void Export(Trainer trainer, string dir, string root, BackboneSpec spec, TrainingOptions options, int imageSize)
     {
-        string weights = Path.Combine(dir, "init");
-        Directory.CreateDirectory(weights);
-        foreach (var (name, tensor) in trainer.Model.state_dict())
-        {
-            using var host = tensor.detach().cpu().contiguous();
-            int[] shape = host.shape.Select(d => (int)d).ToArray();
-            var array = host.dtype == torch.ScalarType.Int64
-                ? new NpyArray(shape, host.data<long>().ToArray())
-                : new NpyArray(shape, host.to_type(torch.ScalarType.Float32).data<float>().ToArray());
-            Npy.Write(Path.Combine(weights, name + ".npy"), array);
-        }
+        PeerFiles.WriteStateDict(trainer.Model, Path.Combine(dir, "init"));
         Npy.Write(Path.Combine(dir, "order.npy"), new NpyArray([trainer.TrainingOrder(1).Length], trainer.TrainingOrder(1)));
         var model = trainer.Model as ResNet ?? throw new ArgumentException($"the PyTorch peer defines ResNets only, not {spec.Name}.");
         var convs = model.named_modules().Where(m => m.name == "conv1").Select(m => m.module).OfType<TorchSharp.Modules.Conv2d>().Single();

@@ -211,10 +211,10 @@ class ResNet18(torch.nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
-def load_model(directory, side, config):
+def load_model(folder, config):
+    """A ResNet18 in eval mode with the state dict written as one .npy per entry in `folder` (our exported weights)."""
     model = ResNet18(config["in_channels"], config["classes"], config["widths"], config["imagenet_stem"])
     state = {}
-    folder = os.path.join(directory, f"weights_{side}")
     for name in model.state_dict():
         state[name] = torch.from_numpy(np.load(os.path.join(folder, name + ".npy")))
     model.load_state_dict(state, strict=True)
@@ -227,7 +227,7 @@ def run_e2e(directory, batches, arithmetic):
     with open(os.path.join(directory, "model.json")) as f:
         config = json.load(f)
     images = torch.from_numpy(np.load(os.path.join(directory, "images.npy")))
-    models = {side: load_model(directory, side, config) for side in "ab"}
+    models = {side: load_model(os.path.join(directory, f"weights_{side}"), config) for side in "ab"}
     captured = {"a": [None] * len(names), "b": [None] * len(names)}
     for side, model in models.items():
         modules = dict(model.named_modules())

@@ -70,21 +70,9 @@ public sealed class HtmlReport
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
-        var sb = new StringBuilder();
-        sb.Append("<table><caption>").Append(Encode(caption)).Append("</caption>\n<thead><tr>");
-        foreach (var h in header) sb.Append("<th>").Append(Encode(h)).Append("</th>");
-        sb.Append("</tr></thead>\n<tbody>\n");
-        foreach (var row in rows)
-        {
-            if (row.Count != header.Count)
-                throw new ArgumentException($"table '{caption}': a row has {row.Count} cells; the header has {header.Count}.", nameof(rows));
-            sb.Append("<tr>");
-            foreach (var cell in row) sb.Append("<td>").Append(Encode(cell)).Append("</td>");
-            sb.Append("</tr>\n");
-        }
-
-        sb.Append("</tbody></table>");
-        _parts.Add(sb.ToString());
+        var table = new HtmlTable("", caption, header);
+        foreach (var row in rows) table.Row(row);
+        _parts.Add(table.ToString());
         return this;
     }
 

@@ -40,7 +40,7 @@ public sealed class ResultsFolder
     public const string MacsJson = ResultFiles.MacsJson;
 
     /// <summary>The comparison of methods written by <c>msun reproduce</c> and <c>msun study</c>.</summary>
-    public const string ComparisonJson = "comparison.json";
+    public const string ComparisonJson = ResultFiles.ComparisonJson;
 
     /// <summary>Every file name looked for.</summary>
     public static IReadOnlyList<string> KnownFiles { get; } = [ProfileJson, GridJson, SplitJson, AccuracyJson, MacsJson];
@@ -116,15 +116,15 @@ public sealed class ResultsFolder
                 switch (System.IO.Path.GetFileName(path))
                 {
                     case ProfileJson:
-                        var profile = Msun.Analysis.Core.Results.CkaProfile.FromJson(File.ReadAllText(path));
+                        var profile = Msun.Analysis.Core.Results.CkaProfile.ReadJsonFile(path);
                         profiles.Add(new(path, rel, Label(profile.Provenance), profile));
                         break;
                     case GridJson:
-                        var grid = CkaGridSummary.FromJson(File.ReadAllText(path), path);
+                        var grid = CkaGridSummary.ReadJsonFile(path);
                         grids.Add(new(path, rel, Label(grid.Provenance), grid));
                         break;
                     case SplitJson:
-                        splits.Add(new(path, rel, dirLabel, SplitRecommendationJson.FromJson(File.ReadAllText(path), path)));
+                        splits.Add(new(path, rel, dirLabel, SplitRecommendationFiles.ReadJsonFile(path)));
                         break;
                     case AccuracyJson:
                         var list = MultiScaleResultFiles.ReadJsonFile(path);

@@ -6,6 +6,9 @@ namespace Msun.Analysis.Torch;
 /// <summary>Device names from options and command lines, checked once for every command.</summary>
 public static class TorchDevices
 {
+    /// <summary>The device every options record uses unless told otherwise.</summary>
+    public const string DefaultName = "cpu";
+
     /// <summary>
     /// "cpu", "cuda" or "cuda:N" as a TorchSharp device. CUDA without a CUDA runtime or GPU is an error that
     /// says how to get one, never a silent fall-back to the CPU.
@@ -30,14 +33,14 @@ public static class TorchDevices
     /// check of a device name, used by the options records and <see cref="Resolve"/>. Says nothing about availability.
     /// </summary>
     /// <param name="name">The name.</param>
-    /// <param name="parameterName">The parameter named in the exception.</param>
+    /// <param name="inputName">How the caller names the input (a parameter, or a command-line option such as <c>--device</c>).</param>
     /// <exception cref="ArgumentException">Another name.</exception>
-    public static string CheckName(string name, string? parameterName = null)
+    public static string CheckName(string name, string inputName = "device")
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name, parameterName ?? nameof(name));
+        ArgumentException.ThrowIfNullOrWhiteSpace(name, inputName);
         var lower = name.ToLowerInvariant();
         bool valid = lower == "cpu" || lower == "cuda"
             || (lower.StartsWith("cuda:", StringComparison.Ordinal) && lower.Length > 5 && lower[5..].All(char.IsAsciiDigit));
-        return valid ? lower : throw new ArgumentException($"device '{name}': expected cpu, cuda or cuda:N.", parameterName);
+        return valid ? lower : throw new ArgumentException($"{inputName} '{name}': expected cpu, cuda or cuda:N.", inputName);
     }
 }

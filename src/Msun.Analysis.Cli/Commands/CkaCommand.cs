@@ -15,7 +15,7 @@ internal static class CkaCommand
         var y = new Argument<FileInfo>("Y.npy") { Description = "Second array (.npy) with the same examples in the same order." };
         var kernel = new Option<string>("--kernel") { Description = "linear or rbf.", DefaultValueFactory = _ => "linear" };
         kernel.AcceptOnlyFromAmong("linear", "rbf");
-        var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = "RBF: sigma^2 = F^2 x median squared distance (default 0.5)." };
+        var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = FormattableString.Invariant($"RBF: sigma^2 = F^2 x median squared distance (default {CkaKernel.DefaultSigmaFraction}).") };
         var sigmaRule = new Option<string>("--sigma-rule")
         {
             Description = "RBF bandwidth rule: median (all n^2 distances, zero diagonal included; Kornblith et al.), nonzero-median, or fixed (with --sigma).",
@@ -70,7 +70,7 @@ internal static class CkaCommand
             throw new ArgumentException("--sigma S goes with --sigma-rule fixed.");
         if (r.SigmaRule == "fixed" && r.SigmaFraction is not null)
             throw new ArgumentException("--sigma-fraction does not apply to --sigma-rule fixed.");
-        double fraction = r.SigmaFraction ?? 0.5;
+        double fraction = r.SigmaFraction ?? CkaKernel.DefaultSigmaFraction;
         CkaKernel kernel = !rbf ? CkaKernel.Linear : r.SigmaRule switch
         {
             "fixed" => new RbfKernel(SigmaRule.Fixed(r.Sigma!.Value)),
@@ -115,7 +115,7 @@ internal static class CkaCommand
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
-            r.WriteJsonProperties(w, request.Kernel == "rbf" && request.SigmaRule != "fixed" ? request.SigmaFraction ?? 0.5 : null);
+            r.WriteJsonProperties(w, request.Kernel == "rbf" && request.SigmaRule != "fixed" ? request.SigmaFraction ?? CkaKernel.DefaultSigmaFraction : null);
             w.WriteString("x", request.X.FullName);
             w.WriteString("y", request.Y.FullName);
             w.WriteEndObject();

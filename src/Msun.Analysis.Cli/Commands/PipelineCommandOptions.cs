@@ -9,12 +9,12 @@ namespace Msun.Analysis.Cli.Commands;
 
 /// <summary>
 /// The options <c>msun study</c> and <c>msun reproduce</c> share, declared once; defaults come from
-/// <see cref="ReproductionOptions"/> and <see cref="ReproductionProfile"/>.
+/// <see cref="ReproductionOptions"/> and <see cref="ReproductionBudget"/>.
 /// </summary>
 /// <param name="defaultSeeds">The command's default for <c>--seeds</c>.</param>
 internal sealed class PipelineCommandOptions(int defaultSeeds)
 {
-    private static readonly ReproductionOptions Defaults = new(ReproductionProfile.Quick);
+    private static readonly ReproductionOptions Defaults = new(ReproductionBudget.Quick);
 
     public Option<string> Dataset { get; } = new("--dataset") { Description = "Built-in dataset manifest.", DefaultValueFactory = _ => "fashion-mnist" };
 
@@ -37,14 +37,14 @@ internal sealed class PipelineCommandOptions(int defaultSeeds)
     public IEnumerable<Option> All => [Dataset, Root, Budget, Seed, Seeds, Device, Threads];
 
     /// <summary>The checked values that need no data: budget, device (lower case), seeds.</summary>
-    public (ReproductionProfile Budget, string Device, int Seeds) Check(ParseResult parse)
+    public (ReproductionBudget Budget, string Device, int Seeds) Check(ParseResult parse)
     {
         var device = parse.GetValue(Device)!;
         CliParsing.Device(device);
         if (parse.GetValue(Threads) is < 1 and var threads) throw new ArgumentException($"--threads {threads}: must be a positive number.");
         int seeds = parse.GetValue(Seeds);
         if (seeds < 1) throw new ArgumentException($"--seeds {seeds}: train every method at least once.");
-        return (ReproductionProfile.Get(parse.GetValue(Budget)!), device.ToLowerInvariant(), seeds);
+        return (ReproductionBudget.Get(parse.GetValue(Budget)!), device.ToLowerInvariant(), seeds);
     }
 
     /// <summary>The registry spec of a --model value; the error lists the known backbones.</summary>
@@ -67,11 +67,11 @@ internal sealed class PipelineCommandOptions(int defaultSeeds)
     {
         var budget = new Option<string>("--budget", "--profile")
         {
-            Description = "Training budget shared by all methods (--profile: its old name, still accepted); smoke also shrinks the CKA study: " + string.Join("; ", ReproductionProfile.All.Select(p =>
+            Description = "Training budget shared by all methods (--profile: its old name, still accepted); smoke also shrinks the CKA study: " + string.Join("; ", ReproductionBudget.All.Select(p =>
                 FormattableString.Invariant($"{p.Name} = {p.Epochs} epoch(s) on {(p.TrainSubset is int t ? t.ToString("N0", CultureInfo.InvariantCulture) : "all")} images, {p.ExpectedTime}"))) + ".",
-            DefaultValueFactory = _ => Defaults.Profile.Name,
+            DefaultValueFactory = _ => Defaults.Budget.Name,
         };
-        budget.AcceptOnlyFromAmong([.. ReproductionProfile.All.Select(p => p.Name)]);
+        budget.AcceptOnlyFromAmong([.. ReproductionBudget.All.Select(p => p.Name)]);
         return budget;
     }
 }

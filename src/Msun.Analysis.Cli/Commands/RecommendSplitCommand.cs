@@ -93,7 +93,7 @@ internal static class RecommendSplitCommand
         CkaProfile profile;
         try
         {
-            profile = CkaProfile.FromJson(File.ReadAllText(profilePath));
+            profile = CkaProfile.ReadJsonFile(profilePath);
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {

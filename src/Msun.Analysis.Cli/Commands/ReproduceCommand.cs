@@ -16,7 +16,7 @@ internal static class ReproduceCommand
     public static Command Create()
     {
         var shared = new PipelineCommandOptions(defaultSeeds: 1);
-        var defaults = new ReproductionOptions(ReproductionProfile.Quick);
+        var defaults = new ReproductionOptions(ReproductionBudget.Quick);
         var model = new Option<string>("--model") { Description = $"Backbone (default {defaults.Backbone}).", DefaultValueFactory = _ => defaults.Backbone };
         var split = new Option<int>("--split")
         {

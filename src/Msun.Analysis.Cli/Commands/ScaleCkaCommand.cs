@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Msun.Analysis.Core;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Study;
@@ -23,7 +24,7 @@ internal static class ScaleCkaCommand
         var images = new Option<int>("--images") { Description = "Images drawn at random (seeded).", DefaultValueFactory = _ => 2000 };
         var reference = new Option<int?>("--reference") { Description = "Reference size (default: the dataset's native size)." };
         var probes = new Option<string>("--probes") { Description = "Comma-separated probe sizes, each below the reference.", DefaultValueFactory = _ => "7,14,21" };
-        var batch = new Option<int>("--batch-size") { Description = "Batch size of the minibatch estimators.", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch-size") { Description = "Batch size of the minibatch estimators.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultBatchSize };
         var seed = new Option<int>("--seed") { Description = "Seed of the image subset.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object." };
         var command = new Command("scale-cka", "CKA between images at the reference size and the same images down-and-up resized to each probe size (pixel space).")
@@ -36,24 +37,21 @@ internal static class ScaleCkaCommand
         return command;
     }
 
+    /// <summary>The options of this command under the <see cref="PixelScaleCka.Check"/> parameters they set.</summary>
+    private static readonly InputNames OptionNames = new(new Dictionary<string, string>
+    {
+        ["data"] = "--dataset", ["images"] = "--images", ["probes"] = "--probes", ["batchSize"] = "--batch-size", ["referenceSize"] = "--reference",
+    });
+
     private static int Run(string datasetName, string? root, string split, int count, int? referenceOption, string probeList,
         int batchSize, int seed, bool json)
     {
         DebianPackages.RequireOpenBlas();
-        if (count < 4) throw new ArgumentException($"--images {count}: at least 4 images are needed (debiased CKA).");
-        if (batchSize < 4) throw new ArgumentException($"--batch-size {batchSize}: minibatch CKA needs batches of at least 4.");
         int[] probes = CliParsing.Sizes(probeList, "--probes");
         var watch = Stopwatch.StartNew();
         var manifest = DatasetManifestLoader.LoadBuiltIn(datasetName);
         var data = DatasetLoader.Load(manifest, split, root);
-        if (data.Height != data.Width)
-            throw new ArgumentException($"--dataset {datasetName}: images are {data.Height}×{data.Width}; this command needs square images.");
-        int reference = referenceOption ?? data.Height;
-        if (reference < 1) throw new ArgumentException($"--reference {reference}: must be a positive size.");
-        foreach (int p in probes)
-            if (p >= reference) throw new ArgumentException($"--probes: {p} is not smaller than the reference size {reference}.");
-        if (count > data.Count) throw new ArgumentException($"--images {count}: the {split} split has {data.Count} images.");
-        if (batchSize > count) throw new ArgumentException($"--batch-size {batchSize} is larger than --images {count}.");
+        int reference = PixelScaleCka.Check(data, count, probes, batchSize, referenceOption, OptionNames);
 
         CliBlas.NoteIfManaged("scale-cka");
         var rows = CliErrors.Work(() => PixelScaleCka.Compute(data, count, seed, probes, batchSize, reference));
@@ -67,7 +65,7 @@ internal static class ScaleCkaCommand
                 Console.WriteLine(FormattableString.Invariant(
                     $"{r.Probe,6} {Show(r.Linear),9} {Show(r.Debiased),9} {Show(r.Minibatch),10} {Show(r.RbfMinibatch),9}"));
             Console.WriteLine($"linear: biased HSIC, {rows[0].Linear.Form} form; debiased: unbiased HSIC; minibatch: unbiased HSIC averaged over batches of {batchSize}"
-                + (rows[0].Minibatch.Note is { } note ? $"; {note.TrimEnd('.')}" : "") + "; rbf mb: the same with RBF, sigma = 0.5 x median distance per batch.");
+                + (rows[0].Minibatch.Note is { } note ? $"; {note.TrimEnd('.')}" : "") + FormattableString.Invariant($"; rbf mb: the same with RBF, sigma = {CkaKernel.DefaultSigmaFraction} x median distance per batch."));
             Console.WriteLine($"resize: {rows[0].Transform.Replace($"down to {rows[0].Probe}", "down to the probe", StringComparison.Ordinal)}; {watch.Elapsed.TotalSeconds:F1} s");
         }
         return 0;

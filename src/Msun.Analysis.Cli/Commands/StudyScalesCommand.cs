@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Msun.Analysis.Core;
 using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
 using Msun.Analysis.Torch.Data;
@@ -31,16 +33,16 @@ internal static class StudyScalesCommand
         var split = new Option<string>("--data-split", "--split") { Description = "Dataset split the subsets are drawn from (--split: the old name, still accepted).", DefaultValueFactory = _ => "test" };
         var reference = new Option<int?>("--reference") { Description = "Reference size (default: the checkpoint's training size, else the dataset's native size)." };
         var probes = new Option<string?>("--probes") { Description = "Comma-separated probe sizes, each smaller than the reference (default: 1/4, 1/2 and 3/4 of it: 7,14,21 at 28)." };
-        var images = new Option<int>("--images") { Description = "Images per random subset.", DefaultValueFactory = _ => 1024 };
-        var repeats = new Option<int>("--repeats") { Description = "Random subsets (k); the profile is mean ± std over them.", DefaultValueFactory = _ => 5 };
+        var images = new Option<int>("--images") { Description = "Images per random subset.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultImagesPerSubset };
+        var repeats = new Option<int>("--repeats") { Description = "Random subsets (k); the profile is mean ± std over them.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultRepeats };
         var estimator = new Option<string>("--estimator")
         {
             Description = "minibatch (the paper's: linear, unbiased HSIC averaged over batches), streaming (exact linear CKA over each subset, unbiased HSIC) or rbf (minibatch with RBF kernels).",
             DefaultValueFactory = _ => "minibatch",
         };
         estimator.AcceptOnlyFromAmong("minibatch", "streaming", "rbf");
-        var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass and per CKA minibatch.", DefaultValueFactory = _ => 128 };
-        var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = "rbf: sigma^2 = F^2 x median squared distance per batch (default 0.5)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass and per CKA minibatch.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultBatchSize };
+        var sigmaFraction = new Option<double?>("--sigma-fraction") { Description = FormattableString.Invariant($"rbf: sigma^2 = F^2 x median squared distance per batch (default {CkaKernel.DefaultSigmaFraction})."), };
         var activations = new Option<string>("--activations") { Description = "flatten (C x H x W, the paper's) or spatial-mean (C).", DefaultValueFactory = _ => "flatten" };
         activations.AcceptOnlyFromAmong("flatten", "spatial-mean");
         var blocks = new Option<string?>("--blocks") { Description = "Comma-separated blocks to measure: stage names, or any module paths of the model (as named_modules lists them) in network order (default: every stage)." };
@@ -49,7 +51,7 @@ internal static class StudyScalesCommand
         var statisticsImages = new Option<int>("--statistics-images") { Description = "Images of subset 1 held in memory for --bootstrap and --permutations.", DefaultValueFactory = _ => ScaleStudyOptions.DefaultStatisticsImages };
         var gridProbe = new Option<int?>("--grid-probe") { Description = "Also write the block x block grid (grid.json, grid.csv) at this probe size." };
         var seed = new Option<int>("--seed") { Description = "Seed of the subsets, the resampling and a fresh initialisation.", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => TorchDevices.DefaultName };
         var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice). On a busy machine 1 avoids torch's threads spinning against the CKA's BLAS threads." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for the profile files.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace study files already in --out." };
@@ -69,6 +71,15 @@ internal static class StudyScalesCommand
         return command;
     }
 
+    /// <summary>The options of this command under the <see cref="ScaleStudyOptions"/> parameters they set.</summary>
+    private static readonly InputNames OptionNames = new(new Dictionary<string, string>
+    {
+        ["referenceSize"] = "--reference", ["probes"] = "--probes", ["imagesPerSubset"] = "--images", ["repeats"] = "--repeats",
+        ["estimator"] = "--estimator", ["batchSize"] = "--batch-size", ["sigmaFraction"] = "--sigma-fraction", ["blocks"] = "--blocks",
+        ["bootstrapResamples"] = "--bootstrap", ["permutations"] = "--permutations", ["statisticsImages"] = "--statistics-images",
+        ["gridProbe"] = "--grid-probe", ["device"] = "--device",
+    });
+
     private sealed record Request(
         DirectoryInfo? Checkpoint, string? Model, FileInfo? Weights, string Dataset, string? Root, string Split, int? Reference,
         string? Probes, int Images, int Repeats, string Estimator, int BatchSize, double? SigmaFraction, string Activations,
@@ -81,7 +92,8 @@ internal static class StudyScalesCommand
         // Everything that can be checked without loading data or weights is checked first, so bad input fails fast
         // and nothing is written.
         var estimator = r.Estimator switch { "streaming" => StudyEstimator.Streaming, "rbf" => StudyEstimator.Rbf, _ => StudyEstimator.Minibatch };
-        CheckNumbers(r, estimator);
+        if (r.Threads is int t && t < 1)
+            throw new ArgumentException($"--threads {t}: must be a positive number.");
         CheckOut(r.Out, r.Force);
         var (spec, state) = ResolveModel(r);
         var manifest = DatasetManifestLoader.LoadBuiltIn(r.Dataset);
@@ -91,21 +103,14 @@ internal static class StudyScalesCommand
         var probeSizes = r.Probes is null
             ? DefaultProbes(referenceSize)
             : CliParsing.Sizes(r.Probes, "--probes");
-        foreach (int p in probeSizes)
-            if (p >= referenceSize)
-                throw new ArgumentException($"--probes: {p} is not smaller than the reference size {referenceSize}; the study compares the reference with smaller scales.");
-        if (r.GridProbe is int g && !probeSizes.Contains(g))
-            throw new ArgumentException($"--grid-probe {g} is not one of --probes ({string.Join(",", probeSizes)}).");
         string[]? blockList = r.Blocks?.Split(',', StringSplitOptions.TrimEntries);
-        if (blockList is not null && blockList.Distinct().Count() != blockList.Length)
-            throw new ArgumentException($"--blocks '{r.Blocks}' lists a block twice.");
-        if (referenceSize < spec.MinimumInputSize)
-            throw new ArgumentException($"--reference {referenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.");
-
+        // The options record owns every rule of these numbers; its messages name the options given here.
         var options = new ScaleStudyOptions(
             referenceSize, probeSizes, r.Images, r.Repeats, r.Seed, estimator, r.BatchSize, r.SigmaFraction,
             r.Activations == "spatial-mean" ? ActivationPolicy.SpatialMean : ActivationPolicy.Flatten,
-            blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device);
+            blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device, names: OptionNames);
+        if (referenceSize < spec.MinimumInputSize)
+            throw new ArgumentException($"--reference {referenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.");
         // Module paths other than stages have no declared shape: ScaleStudy.Check measures them once the model is loaded.
         if (estimator == StudyEstimator.Streaming && (blockList ?? spec.StageNames).All(spec.StageNames.Contains))
         {
@@ -115,7 +120,7 @@ internal static class StudyScalesCommand
                     $"--estimator streaming with --activations {r.Activations} would hold {bytes / 1e9:0.##} GB of float64 moments for {spec.Name} at {referenceSize} px (about 3·d² numbers per block and probe), above the {options.StreamingMemoryLimitBytes / 1e9:0.##} GB limit: use --activations spatial-mean, fewer --blocks, or --estimator minibatch."));
         }
         CliParsing.Device(options.Device);
-        if (r.Threads is int t) torch.set_num_threads(t);
+        if (r.Threads is int threads) torch.set_num_threads(threads);
 
         var data = DatasetLoader.Load(manifest, r.Split, r.Root);
         if (r.Images > data.Count)
@@ -152,34 +157,6 @@ internal static class StudyScalesCommand
         Console.WriteLine(Table(result));
         Console.Error.WriteLine($"msun study-scales: {watch.Elapsed.TotalSeconds:F1} s; wrote {string.Join(", ", written.Select(Path.GetFileName))} to {r.Out.FullName}");
         return 0;
-    }
-
-    private static void CheckNumbers(Request r, StudyEstimator estimator)
-    {
-        if (r.Images < 4)
-            throw new ArgumentException($"--images {r.Images}: debiased CKA (unbiased HSIC) needs at least 4 images.");
-        if (r.BatchSize < 4)
-            throw new ArgumentException($"--batch-size {r.BatchSize}: unbiased HSIC needs batches of at least 4 images.");
-        if (estimator != StudyEstimator.Streaming && r.Images < r.BatchSize)
-            throw new ArgumentException($"--images {r.Images} is fewer than --batch-size {r.BatchSize}: minibatch CKA averages over whole batches; lower --batch-size or raise --images.");
-        if (r.Repeats < 1)
-            throw new ArgumentException($"--repeats {r.Repeats}: at least one subset is needed.");
-        if (r.SigmaFraction is double f && estimator != StudyEstimator.Rbf)
-            throw new ArgumentException(FormattableString.Invariant($"--sigma-fraction {f} applies to --estimator rbf only."));
-        if (r.SigmaFraction is double s && (!double.IsFinite(s) || s <= 0))
-            throw new ArgumentException(FormattableString.Invariant($"--sigma-fraction {s}: must be a positive number."));
-        if (r.Bootstrap is int b && b < 2)
-            throw new ArgumentException($"--bootstrap {b}: a bootstrap needs at least 2 resamples.");
-        if (r.Permutations is int p && p < 2)
-            throw new ArgumentException($"--permutations {p}: a permutation null needs at least 2 permutations.");
-        if (r.StatisticsImages < 4)
-            throw new ArgumentException($"--statistics-images {r.StatisticsImages}: at least 4 images are needed.");
-        int statisticsN = Math.Min(r.StatisticsImages, r.Images);
-        if ((r.Bootstrap is not null || r.Permutations is not null) && estimator != StudyEstimator.Streaming && statisticsN < r.BatchSize)
-            throw new ArgumentException($"--statistics-images {statisticsN} is fewer than --batch-size {r.BatchSize}: the bootstrap and the null recompute minibatch CKA on those images.");
-        if (r.Threads is int t && t < 1)
-            throw new ArgumentException($"--threads {t}: must be a positive number.");
-        CliParsing.Device(r.Device);
     }
 
     /// <summary>--out must be a folder we can write to, holding no earlier study results unless --force. Nothing is created here.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Msun.Analysis.Core;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Pipeline;
@@ -110,13 +111,11 @@ internal static class TrainCommand
             throw new ArgumentException($"--scales: {tooBig} is not below the reference size {referenceSize}.");
         // Defaults come from the options records (TrainingOptions, MsunOptions), or from the checkpoint with --resume.
         var fresh = new TrainingOptions(backbone, method, referenceSize, scales: method == TrainingMethod.Vanilla ? null : scaleList,
-            msun: method == TrainingMethod.Msun ? new MsunOptions(r.Split ?? MsunOptions.DefaultSplit) : null);
+            msun: method == TrainingMethod.Msun ? new MsunOptions(r.Split ?? MsunOptions.DefaultSplit) : null, names: OptionNames);
         var defaults = saved ?? fresh;
         var msunDefaults = new MsunOptions();
         var epochCount = r.Epochs ?? defaults.Epochs;
         var warmupEpochs = r.Warmup ?? Math.Min(defaults.WarmupEpochs, epochCount);
-        if (warmupEpochs > epochCount)
-            throw new ArgumentException($"--warmup-epochs {warmupEpochs} exceeds --epochs {epochCount}.");
         if (r.TrainSubset is int ts && ts > train.Count)
             throw new ArgumentException($"--train-subset {ts} exceeds the {train.Count} training images.");
         if (r.TestSubset is int es && es > test.Count)
@@ -141,7 +140,8 @@ internal static class TrainCommand
                 r.Split ?? saved?.Msun?.Split ?? msunDefaults.Split,
                 r.ConstraintWeight ?? saved?.Msun?.ConstraintWeight ?? msunDefaults.ConstraintWeight,
                 r.Truncation ?? saved?.Msun?.TruncationThreshold ?? msunDefaults.TruncationThreshold,
-                !r.NoConstraint && (saved?.Msun?.Constraint ?? msunDefaults.Constraint)));
+                !r.NoConstraint && (saved?.Msun?.Constraint ?? msunDefaults.Constraint)),
+            names: OptionNames);
 
         using var trainer = new Trainer(options, train, test, r.Out.FullName, r.Resume);
         var startEpoch = trainer.EpochsCompleted;
@@ -171,34 +171,26 @@ internal static class TrainCommand
         return 0;
     }
 
+    /// <summary>
+    /// What this command checks itself: the thread count (no options record holds it) and the device's availability
+    /// (the one device parser). Every other number is checked by <see cref="TrainingOptions"/> and
+    /// <see cref="MsunConfig"/>, whose messages name the options through <see cref="OptionNames"/>.
+    /// </summary>
     private static void Validate(Request r)
     {
-        Positive("--epochs", r.Epochs);
-        Positive("--batch-size", r.BatchSize);
-        Positive("--train-subset", r.TrainSubset);
-        Positive("--test-subset", r.TestSubset);
-        Positive("--threads", r.Threads);
-        Positive("--reference-size", r.Reference);
-        if (r.Lr is double lr && (!(lr > 0) || !double.IsFinite(lr)))
-            throw new ArgumentException(FormattableString.Invariant($"--lr {lr}: must be a positive number."));
-        if (r.WeightDecay is double wd && (!(wd >= 0) || !double.IsFinite(wd)))
-            throw new ArgumentException(FormattableString.Invariant($"--weight-decay {wd}: must be zero or positive."));
-        if (r.Warmup is int w && w < 0)
-            throw new ArgumentException($"--warmup-epochs {w}: must be zero or positive.");
+        if (r.Threads is int t && t < 1)
+            throw new ArgumentException($"--threads {t}: must be a positive number.");
         if (r.Device is string d) CliParsing.Device(d);
-        if (r.Split is int k && k < 1)
-            throw new ArgumentException($"--split {k}: must be at least 1 (the number of leading stages per subnet).");
-        if (r.ConstraintWeight is double cw && (!(cw >= 0) || !double.IsFinite(cw)))
-            throw new ArgumentException(FormattableString.Invariant($"--constraint-weight {cw}: must be zero or positive."));
-        if (r.Truncation is double tr && (!(tr >= 0) || !double.IsFinite(tr)))
-            throw new ArgumentException(FormattableString.Invariant($"--truncation {tr}: must be zero or positive."));
     }
 
-    private static void Positive(string name, int? value)
+    /// <summary>The options of this command under the <see cref="TrainingOptions"/> and <see cref="MsunConfig"/> parameters they set.</summary>
+    private static readonly InputNames OptionNames = new(new Dictionary<string, string>
     {
-        if (value is int v && v < 1)
-            throw new ArgumentException($"{name} {v}: must be a positive number.");
-    }
+        ["referenceSize"] = "--reference-size", ["epochs"] = "--epochs", ["batchSize"] = "--batch-size", ["learningRate"] = "--lr",
+        ["weightDecay"] = "--weight-decay", ["warmupEpochs"] = "--warmup-epochs", ["trainSubset"] = "--train-subset",
+        ["testSubset"] = "--test-subset", ["device"] = "--device", ["split"] = "--split", ["constraintWeight"] = "--constraint-weight",
+        ["truncationThreshold"] = "--truncation",
+    });
 
     private static string Summary(TrainingResult result, string objective, TimeSpan elapsed)
     {

@@ -41,8 +41,11 @@ public abstract record CkaKernel
     /// <summary>The linear kernel k(x, y) = xᵀy.</summary>
     public static CkaKernel Linear { get; } = new LinearKernel();
 
+    /// <summary>The default f of the RBF bandwidth rule σ² = f² × median squared distance (Kornblith et al. 2019's 0.5).</summary>
+    public const double DefaultSigmaFraction = 0.5;
+
     /// <summary>RBF with σ² = f² × median of all n² squared distances (Kornblith et al. 2019's rule).</summary>
-    public static CkaKernel Rbf(double sigmaFraction = 0.5) => new RbfKernel(SigmaRule.MedianFraction(sigmaFraction));
+    public static CkaKernel Rbf(double sigmaFraction = DefaultSigmaFraction) => new RbfKernel(SigmaRule.MedianFraction(sigmaFraction));
 
     /// <summary>Short name for provenance: "linear" or "rbf".</summary>
     public abstract string Name { get; }

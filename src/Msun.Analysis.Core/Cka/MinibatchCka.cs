@@ -46,6 +46,7 @@ public sealed class MinibatchCka
     // Reused from batch to batch: one b×b Gram per layer and the centring buffer (no large allocation per batch).
     private readonly double[]?[] _rowGrams, _columnGrams;
     private readonly GramScratch _scratch = new();
+    private readonly SharedRowGrams? _sharedRows;
 
     /// <summary>Batches of at most this many examples have their Grams' products run on one BLAS thread (see <see cref="Blas.SingleThreaded"/>).</summary>
     internal const int SingleThreadedBlasUpTo = 256;
@@ -62,9 +63,14 @@ public sealed class MinibatchCka
     /// recorded in <see cref="CkaGrid.Precision"/>): centring and every sum in float64, the products of each block
     /// of columns (about 64 Ki values of the input) in float32 — about twice as fast, with Grams accurate to float32 only.
     /// </param>
+    /// <param name="sharedRows">
+    /// Row-layer Grams shared with other grids fed the same row batches (one reference batch against several probe
+    /// batches): each row layer's Gram is then formed once per batch for all of them. None when null.
+    /// </param>
     /// <exception cref="ArgumentException">No layers on a side, or float32 products with a non-linear kernel.</exception>
     public MinibatchCka(IReadOnlyList<string> rowLayers, IReadOnlyList<string> columnLayers,
-        CkaKernel? kernel = null, RaggedBatchPolicy ragged = RaggedBatchPolicy.Error, CkaPrecision precision = CkaPrecision.Float64)
+        CkaKernel? kernel = null, RaggedBatchPolicy ragged = RaggedBatchPolicy.Error, CkaPrecision precision = CkaPrecision.Float64,
+        SharedRowGrams? sharedRows = null)
     {
         ArgumentNullException.ThrowIfNull(rowLayers);
         ArgumentNullException.ThrowIfNull(columnLayers);
@@ -86,6 +92,7 @@ public sealed class MinibatchCka
         _columnUndefined = new string?[_columns.Length];
         _rowGrams = new double[]?[_rows.Length];
         _columnGrams = new double[]?[_columns.Length];
+        _sharedRows = sharedRows;
     }
 
     /// <summary>Batches averaged so far.</summary>
@@ -128,7 +135,9 @@ public sealed class MinibatchCka
         using (b <= SingleThreadedBlasUpTo ? Blas.SingleThreaded() : null)
         {
             for (int i = 0; i < _rows.Length; i++)
-                rowGrams[i] = Prepare(rowBatches[i], i, _rowGrams, _rowSelf, _rowUndefined);
+                rowGrams[i] = _sharedRows is null
+                    ? Prepare(rowBatches[i], i, _rowGrams, _rowSelf, _rowUndefined)
+                    : Record(_sharedRows.Get(i, rowBatches[i], _kernel, _precision, _scratch), i, _rowSelf, _rowUndefined);
             for (int j = 0; j < _columns.Length; j++)
                 columnGrams[j] = Prepare(columnBatches[j], j, _columnGrams, _columnSelf, _columnUndefined);
         }
@@ -192,15 +201,60 @@ public sealed class MinibatchCka
     /// <summary>Layer <paramref name="i"/>'s Gram for this batch (into its reused buffer), its self-HSIC added; null when undefined.</summary>
     private UnbiasedGram? Prepare(FeatureMatrix batch, int i, double[]?[] buffers, double[] self, string?[] undefined)
     {
-        var (gram, _, problem) = GramForm.Kernel(batch, _kernel, buffers[i], _scratch, _precision);
-        buffers[i] = gram;
-        if (problem is not null)
+        var layer = SharedRowGrams.Form(batch, _kernel, _precision, buffers[i], _scratch);
+        buffers[i] = layer.Buffer;
+        return Record(layer, i, self, undefined);
+    }
+
+    /// <summary>Adds a prepared layer's self-HSIC to this grid (or records why it is undefined) and returns its Gram.</summary>
+    private UnbiasedGram? Record(PreparedLayer layer, int i, double[] self, string?[] undefined)
+    {
+        if (layer.Problem is not null)
         {
-            undefined[i] ??= $"batch {_batches + 1}: {problem}";
+            undefined[i] ??= $"batch {_batches + 1}: {layer.Problem}";
             return null;
         }
-        var prepared = new UnbiasedGram(gram, batch.Rows);
-        self[i] += UnbiasedGram.Hsic(prepared, prepared);
+        self[i] += layer.SelfHsic;
+        return layer.Gram;
+    }
+}
+
+/// <summary>One layer's Gram for one batch, ready for unbiased HSIC: the zero-diagonal Gram and its self-HSIC, or why it is undefined.</summary>
+internal sealed record PreparedLayer(FeatureMatrix Batch, CkaKernel Kernel, CkaPrecision Precision, double[] Buffer, UnbiasedGram? Gram,
+    double SelfHsic, string? Problem);
+
+/// <summary>
+/// Row-layer Grams shared by several <see cref="MinibatchCka"/> grids that are fed the same row batches, e.g. a scale
+/// study's reference batch against one probe batch per probe size: each row layer's Gram (and its self-HSIC) is formed
+/// by the first grid that sees the batch and reused by the others, so the reference side costs one Gram per layer
+/// and batch instead of one per probe. A batch is recognised by identity (the same <see cref="FeatureMatrix"/>
+/// object) and by the grid's kernel and precision; only the latest batch of each layer is kept. Not thread-safe.
+/// </summary>
+public sealed class SharedRowGrams
+{
+    private readonly List<PreparedLayer?> _layers = [];
+
+    /// <summary>Gram computations done so far (layers × distinct batches): what the sharing saves can be checked.</summary>
+    public int GramsFormed { get; private set; }
+
+    internal PreparedLayer Get(int layer, FeatureMatrix batch, CkaKernel kernel, CkaPrecision precision, GramScratch scratch)
+    {
+        while (_layers.Count <= layer) _layers.Add(null);
+        var known = _layers[layer];
+        if (known is not null && ReferenceEquals(known.Batch, batch) && known.Kernel.Equals(kernel) && known.Precision == precision)
+            return known;
+        var prepared = Form(batch, kernel, precision, known?.Buffer, scratch);
+        GramsFormed++;
+        _layers[layer] = prepared;
         return prepared;
+    }
+
+    /// <summary>The batch's Gram in <paramref name="buffer"/> (allocated when null or of another size), diagonal zeroed, and its self-HSIC.</summary>
+    internal static PreparedLayer Form(FeatureMatrix batch, CkaKernel kernel, CkaPrecision precision, double[]? buffer, GramScratch scratch)
+    {
+        var (gram, _, problem) = GramForm.Kernel(batch, kernel, buffer, scratch, precision);
+        if (problem is not null) return new PreparedLayer(batch, kernel, precision, gram, null, 0, problem);
+        var prepared = new UnbiasedGram(gram, batch.Rows);
+        return new PreparedLayer(batch, kernel, precision, gram, prepared, UnbiasedGram.Hsic(prepared, prepared), null);
     }
 }

@@ -82,6 +82,12 @@ public sealed record CkaGridSummary
     /// <summary>How the numbers were made, sorted by key.</summary>
     public IReadOnlyDictionary<string, string> Provenance { get; }
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
+    public void WriteJsonFile(string path) => IO.AtomicFile.WriteText(path, w => w.Write(ToJson()));
+
+    /// <summary>Reads a grid file written by <see cref="WriteJsonFile"/> (or any <c>grid.json</c>); errors name the path.</summary>
+    public static CkaGridSummary ReadJsonFile(string path) => FromJson(File.ReadAllText(path), path);
+
     /// <summary>The grid as indented JSON (see the remarks).</summary>
     public string ToJson()
     {

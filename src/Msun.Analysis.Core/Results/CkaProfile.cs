@@ -195,6 +195,13 @@ public sealed record CkaProfile
         return root.ToJsonString(Json);
     }
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (a reader never sees half a file).</summary>
+    public void WriteJsonFile(string path) => IO.AtomicFile.WriteText(path, w => w.Write(ToJson()));
+
+    /// <summary>Reads a profile file written by <see cref="WriteJsonFile"/> (or any <c>profile.json</c>).</summary>
+    /// <exception cref="InvalidDataException">See <see cref="FromJson"/>.</exception>
+    public static CkaProfile ReadJsonFile(string path) => FromJson(File.ReadAllText(path));
+
     /// <summary>Reads a profile written by <see cref="ToJson"/>; the result is validated like any other.</summary>
     /// <exception cref="InvalidDataException">Not JSON, another format tag, or content that fails validation (the message says which).</exception>
     public static CkaProfile FromJson(string json)

@@ -13,6 +13,9 @@ public static class SplitRecommendationFiles
     /// <summary>Its evidence table (<see cref="SplitRecommendationCsv"/>).</summary>
     public const string Csv = ResultFiles.SplitCsv;
 
+    /// <summary>Reads a <c>split.json</c> written by <see cref="Save"/>; errors name the path.</summary>
+    public static SplitRecommendation ReadJsonFile(string path) => SplitRecommendationJson.FromJson(File.ReadAllText(path), path);
+
     /// <summary>Writes both files atomically into the folder of <paramref name="profilePath"/>; returns the JSON path.</summary>
     public static string Save(SplitRecommendation recommendation, string profilePath)
     {

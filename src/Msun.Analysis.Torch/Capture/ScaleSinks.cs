@@ -179,6 +179,7 @@ public sealed class MinibatchCkaSink : IScalePairSink
     private readonly CkaKernel kernel;
     private readonly RaggedBatchPolicy ragged;
     private readonly bool fullGrid;
+    private readonly SharedRowGrams? sharedReferenceGrams;
     private MinibatchCka? grid;
     private string[]? names;
     private int[]? referenceColumns, probeColumns;
@@ -189,20 +190,23 @@ public sealed class MinibatchCkaSink : IScalePairSink
     /// <param name="kernel">Kernel (linear by default).</param>
     /// <param name="ragged">What to do with a short final batch.</param>
     /// <param name="fullGrid">Report the whole layer × layer grid, not only the diagonal (it is computed either way; it costs O(b²) per pair).</param>
-    public MinibatchCkaSink(CkaKernel? kernel = null, RaggedBatchPolicy ragged = RaggedBatchPolicy.Error, bool fullGrid = false)
+    /// <param name="sharedReferenceGrams">Reference-side Grams shared with the sinks of the other probes fed the same reference batches (see <see cref="SharedRowGrams"/>); none when null.</param>
+    public MinibatchCkaSink(CkaKernel? kernel = null, RaggedBatchPolicy ragged = RaggedBatchPolicy.Error, bool fullGrid = false,
+        SharedRowGrams? sharedReferenceGrams = null)
     {
         if (!Enum.IsDefined(ragged))
             throw new ArgumentOutOfRangeException(nameof(ragged), ragged, "unknown RaggedBatchPolicy.");
         this.kernel = kernel ?? CkaKernel.Linear;
         this.ragged = ragged;
         this.fullGrid = fullGrid;
+        this.sharedReferenceGrams = sharedReferenceGrams;
     }
 
     /// <inheritdoc />
     public void Add(CapturedBatch reference, CapturedBatch probe)
     {
         PairCheck.Check(reference, probe, ref names, ref referenceColumns, ref probeColumns);
-        grid ??= new MinibatchCka(names!, names!, kernel, ragged);
+        grid ??= new MinibatchCka(names!, names!, kernel, ragged, sharedRows: sharedReferenceGrams);
         int before = grid.Batches;
         grid.Add(reference.Matrices, probe.Matrices);
         fed++;

@@ -70,9 +70,12 @@ public static class ModelLoader
     /// <param name="weightsPath">The weights file.</param>
     /// <param name="inChannels">Input channels (the spec's default when null).</param>
     /// <param name="numClasses">Classes of the head (the spec's default when null); must match the file.</param>
+    /// <param name="loadOptions">How file keys map onto the model (prefix strip, <see cref="KeyRename"/> rules, skipped keys, strictness), as
+    /// <see cref="PyTorchWeights.Load(TorchSharp.torch.nn.Module, string, WeightLoadOptions?)"/> takes them; strict and unrenamed when null.</param>
     /// <exception cref="ArgumentException">Unknown backbone.</exception>
     /// <exception cref="WeightLoadException">Keys or shapes do not fit.</exception>
-    public static LoadedBackbone FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null)
+    public static LoadedBackbone FromPyTorchWeights(string backbone, string weightsPath, int? inChannels = null, int? numClasses = null,
+        WeightLoadOptions? loadOptions = null)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
@@ -82,7 +85,7 @@ public static class ModelLoader
         WeightLoadReport report;
         try
         {
-            report = PyTorchWeights.Load(model, full);
+            report = PyTorchWeights.Load(model, full, loadOptions);
         }
         catch
         {

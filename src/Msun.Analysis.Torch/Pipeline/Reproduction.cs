@@ -15,7 +15,7 @@ using TorchSharp;
 namespace Msun.Analysis.Torch.Pipeline;
 
 /// <summary>A named training/evaluation budget of the reproduction; every method gets the same one.</summary>
-/// <param name="Name">Profile name (<c>smoke</c>, <c>quick</c>, <c>full</c>).</param>
+/// <param name="Name">Budget name (<c>smoke</c>, <c>quick</c>, <c>full</c>).</param>
 /// <param name="Epochs">Epochs per method.</param>
 /// <param name="TrainSubset">Seeded training subset (all when null).</param>
 /// <param name="TrainingTestSubset">Seeded test subset for the per-epoch check at the reference size (all when null).</param>
@@ -24,35 +24,42 @@ namespace Msun.Analysis.Torch.Pipeline;
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="WarmupEpochs">Linear warm-up epochs.</param>
 /// <param name="ExpectedTime">Wall time measured or expected on the 2-core CPU, for the help text.</param>
-public sealed record ReproductionProfile(
+public record ReproductionBudget(
     string Name, int Epochs, int? TrainSubset, int? TrainingTestSubset, int? EvaluationImages, int BatchSize, double LearningRate,
     int WarmupEpochs, string ExpectedTime)
 {
     /// <summary>A few minutes: 1 epoch on 512 images, 500 test images; for CI, proves the pipeline, not the paper.</summary>
-    public static ReproductionProfile Smoke { get; } = new("smoke", 1, 512, 256, 500, 64, 0.05, 0, "about 2 minutes");
+    public static ReproductionBudget Smoke { get; } = new("smoke", 1, 512, 256, 500, 64, 0.05, 0, "about 2 minutes (measured 1–2 min per seed on 2 busy cores)");
 
     /// <summary>
     /// The default: 5 epochs on 12 000 training images (batch 128), 2 000 test images on the ladder; every method gets
-    /// the same budget. Sized to finish well inside an hour on 2 cores (Vanilla ≈ 700 training images/s; MST and MSUN
-    /// run one forward per scale, about 3× its cost).
+    /// the same budget. MST and MSUN run one forward per scale, about 3× Vanilla's cost.
     /// </summary>
-    public static ReproductionProfile Quick { get; } = new("quick", 5, 12_000, 1_000, 2_000, 128, 0.1, 1, "about 12 minutes on 2 free cores");
+    public static ReproductionBudget Quick { get; } = new("quick", 5, 12_000, 1_000, 2_000, 128, 0.1, 1,
+        "about 30 minutes per seed on 2 cores in the paper geometry at R = 56 (measured 29 min 57 s), about 11 in the cifar geometry");
 
     /// <summary>The longer run: 10 epochs on all 60 000 training images, the whole test set (not run here).</summary>
-    public static ReproductionProfile Full { get; } = new("full", 10, null, 2_000, null, 128, 0.1, 1, "about 2 hours on 2 free cores (estimated from the quick profile's epoch times; not run)");
+    public static ReproductionBudget Full { get; } = new("full", 10, null, 2_000, null, 128, 0.1, 1,
+        "about 4 hours per seed on 2 cores in the paper geometry at R = 56 (estimated: 9× the quick budget's training; not run yet)");
 
-    /// <summary>Every profile, by name.</summary>
-    public static IReadOnlyList<ReproductionProfile> All { get; } = [Smoke, Quick, Full];
+    /// <summary>Every built-in budget, by name.</summary>
+    public static IReadOnlyList<ReproductionBudget> All { get; } = [Smoke, Quick, Full];
 
-    /// <summary>The profile named <paramref name="name"/>.</summary>
+    /// <summary>The budget named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
-    public static ReproductionProfile Get(string name) =>
+    public static ReproductionBudget Get(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown profile '{name}'. Profiles: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
+        ?? throw new ArgumentException($"Unknown budget '{name}'. Budgets: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
 }
 
+/// <summary>The earlier name of <see cref="ReproductionBudget"/>, kept so that notebooks and scripts written against it still run.</summary>
+public sealed record ReproductionProfile(
+    string Name, int Epochs, int? TrainSubset, int? TrainingTestSubset, int? EvaluationImages, int BatchSize, double LearningRate,
+    int WarmupEpochs, string ExpectedTime)
+    : ReproductionBudget(Name, Epochs, TrainSubset, TrainingTestSubset, EvaluationImages, BatchSize, LearningRate, WarmupEpochs, ExpectedTime);
+
 /// <summary>What the reproduction trains and evaluates.</summary>
-/// <param name="Profile">The budget.</param>
+/// <param name="Budget">The training and evaluation budget every method gets.</param>
 /// <param name="Backbone">Registry backbone (default: the small ResNet-18 for 28 px).</param>
 /// <param name="Split">MSUN split (default 2: stem + first stage, the paper's ResNet-50 split; the study's recommendation can be passed).</param>
 /// <param name="Scales">Sizes below the reference shared by MST and MSUN (default 14, 21 at 28: half and three quarters, MST's default).</param>
@@ -60,8 +67,8 @@ public sealed record ReproductionProfile(
 /// <param name="Device">cpu or cuda[:N].</param>
 /// <param name="EvaluationBatchSize">Images per forward pass in the multi-scale protocol.</param>
 public sealed record ReproductionOptions(
-    ReproductionProfile Profile, string Backbone = "resnet18-small", int Split = 2, IReadOnlyList<int>? Scales = null, int Seed = 0,
-    string Device = "cpu", int EvaluationBatchSize = 256)
+    ReproductionBudget Budget, string Backbone = "resnet18-small", int Split = MsunOptions.DefaultSplit, IReadOnlyList<int>? Scales = null, int Seed = 0,
+    string Device = TorchDevices.DefaultName, int EvaluationBatchSize = 256)
 {
     private readonly int seeds = 1;
 
@@ -85,10 +92,10 @@ public sealed record ReproductionOptions(
     public BackboneSpec? BackboneSpec { get; init; }
 
     /// <summary>The options of one geometry: its backbone, sizes and ladder.</summary>
-    public static ReproductionOptions For(StudyGeometry geometry, ReproductionProfile profile, int split, int seeds, int seed, string device)
+    public static ReproductionOptions For(StudyGeometry geometry, ReproductionBudget budget, int split, int seeds, int seed, string device)
     {
         ArgumentNullException.ThrowIfNull(geometry);
-        return new ReproductionOptions(profile, geometry.Backbone, split, geometry.Scales, seed, device)
+        return new ReproductionOptions(budget, geometry.Backbone, split, geometry.Scales, seed, device)
         {
             Seeds = seeds, ReferenceSize = geometry.ReferenceSize, TestSizes = geometry.TestSizes, Geometry = geometry,
         };
@@ -101,9 +108,9 @@ public sealed record ReproductionOptions(
     public TrainingOptions Training(TrainingMethod method, int referenceSize, int seed)
     {
         var scales = Scales ?? MsunConfig.DefaultScalesBelow(referenceSize);
-        return new TrainingOptions(Backbone, method, referenceSize, Profile.Epochs, Profile.BatchSize, Profile.LearningRate,
-            warmupEpochs: Profile.WarmupEpochs, seed: seed, scales: method == TrainingMethod.Vanilla ? null : scales,
-            trainSubset: Profile.TrainSubset, testSubset: Profile.TrainingTestSubset, device: Device,
+        return new TrainingOptions(Backbone, method, referenceSize, Budget.Epochs, Budget.BatchSize, Budget.LearningRate,
+            warmupEpochs: Budget.WarmupEpochs, seed: seed, scales: method == TrainingMethod.Vanilla ? null : scales,
+            trainSubset: Budget.TrainSubset, testSubset: Budget.TrainingTestSubset, device: Device,
             msun: method == TrainingMethod.Msun ? new MsunOptions(Split) : null, backboneSpec: BackboneSpec);
     }
 
@@ -205,7 +212,7 @@ public static class Reproduction
         var reusedBefore = steps.Reused.Count; // a larger run's earlier steps are not this call's
         var seconds = new Dictionary<string, double>();
 
-        var evalData = options.Profile.EvaluationImages is int n && n < test.Count
+        var evalData = options.Budget.EvaluationImages is int n && n < test.Count
             ? test.Subset(SeededSplits.RandomSubset(test.Count, n, options.Seed), $"seeded subset of {n} (seed {options.Seed})")
             : test;
         var sizes = options.TestSizes ?? MultiScaleEvaluationOptions.DefaultTestSizes(reference);
@@ -236,7 +243,7 @@ public static class Reproduction
             ["training_images"] = training.Provenance.Describe(),
             ["evaluation_images"] = evalData.Count.ToString(CultureInfo.InvariantCulture),
             ["evaluation_data"] = evalData.Provenance.Describe(),
-            ["profile"] = options.Profile.ToString(),
+            ["profile"] = options.Budget.ToString(),
             ["backbone"] = options.Backbone,
             ["geometry"] = options.Geometry?.Description ?? "set by hand",
             ["msun"] = trainingOptions[(TrainingMethod.Msun, options.Seed)].Msun!.Describe(),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Study;
 using Msun.Analysis.Torch.Training;
@@ -28,7 +29,7 @@ public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int?
         if (CkaStudy is not null)
             return CkaStudy.ReferenceSize == referenceSize ? CkaStudy
                 : throw new ArgumentException($"the CKA study's reference size {CkaStudy.ReferenceSize} is not the run's {referenceSize}.", nameof(CkaStudy));
-        bool smoke = Reproduction.Profile == ReproductionProfile.Smoke;
+        bool smoke = Reproduction.Budget == ReproductionBudget.Smoke;
         IReadOnlyList<int> probes = Reproduction.Geometry?.Probes ?? ScaleStudyOptions.DefaultProbes(referenceSize);
         return new ScaleStudyOptions(referenceSize, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: Reproduction.Seed,
             batchSize: smoke ? 64 : 128, permutations: smoke ? null : 20, statisticsImages: smoke ? 256 : 512, gridProbe: probes[0],
@@ -94,12 +95,13 @@ public static class StudyPipeline
         var study = StudySteps(options, train, test, root, steps, Step, progress, cancellationToken);
         var recommendation = study.Recommendation;
         int seeds = options.Reproduction.Seeds;
-        int split = options.ForcedSplit ?? Math.Max(1, recommendation.Split);
+        int stages = (options.Reproduction.BackboneSpec ?? BackboneRegistry.Get(options.Reproduction.Backbone)).Stages.Count;
+        int split = options.ForcedSplit ?? SubnetDepth.BuildableSplit(recommendation.Split, stages);
         var note = options.ForcedSplit is int forced
             ? $"MSUN was trained with --split {forced}; the CKA study recommended {recommendation.Split}."
-            : recommendation.Split == 0
-                ? "the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split 1 (the stem only) so that the comparison still runs."
-                : $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1).";
+            : split == recommendation.Split
+                ? $"MSUN was built with the split the CKA study recommended, {split} (the paper's ResNet split is 2, after layer1)."
+                : SubnetDepth.SplitNote(recommendation.Split, split, stages);
         progress?.Report(new ReproductionProgress(Name, note));
 
         Step(4, $"MST and MSUN (split {split}), {seeds} seed(s) of every method, evaluation of all");
@@ -183,8 +185,7 @@ public static class StudyPipeline
         var gridPath = Path.Combine(studyDir, ResultFiles.GridJson);
         string[] outputs = options.GridProbe is null ? [profilePath] : [profilePath, gridPath];
         if (steps.Find(Name, record, configuration, outputs) is not null)
-            return (CkaProfile.FromJson(File.ReadAllText(profilePath)),
-                options.GridProbe is null ? null : CkaGridSummary.FromJson(File.ReadAllText(gridPath), gridPath));
+            return (CkaProfile.ReadJsonFile(profilePath), options.GridProbe is null ? null : CkaGridSummary.ReadJsonFile(gridPath));
 
         using var model = ModelLoader.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(model, data, options);

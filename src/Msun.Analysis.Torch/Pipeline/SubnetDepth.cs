@@ -73,8 +73,8 @@ public static class SubnetDepth
         recommended == used
             ? $"MSUN is built with the recommended split {used}."
             : recommended == 0
-                ? $"The study recommended split 0 (no per-scale subnets); MSUN is built with split {used} (the stem only) so that it exists to compare."
-                : $"The study recommended split {recommended}; MSUN needs a shared part, so it is built with split {used} of {stages} stages.";
+                ? $"the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split {used} (the stem only) so that the comparison still runs."
+                : $"the CKA study recommended split {recommended}; MSUN needs a shared part, so it was built with split {used} of {stages} stages.";
 
     /// <summary>
     /// The whole choice for a backbone, registered or not (<see cref="ReproductionOptions.BackboneSpec"/>): trains it as

@@ -1,3 +1,4 @@
+using Msun.Analysis.Core;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Cka;
 using Msun.Analysis.Torch.Data;
@@ -29,22 +30,11 @@ public static class PixelScaleCka
     /// <param name="probes">Probe sizes, each below the reference.</param>
     /// <param name="referenceSize">Reference size (default: the native size; another size resizes the images bilinearly first).</param>
     /// <param name="batchSize">Batch of the minibatch estimators (at least 4, at most <paramref name="images"/>).</param>
-    /// <exception cref="ArgumentException">A count, size or batch outside those bounds.</exception>
+    /// <exception cref="ArgumentException">A count, size or batch outside those bounds (see <see cref="Check"/>).</exception>
     public static IReadOnlyList<PixelScaleCkaRow> Compute(ImageDataset data, int images, int seed, IReadOnlyList<int> probes, int batchSize,
         int? referenceSize = null)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(probes);
-        int reference = referenceSize ?? data.Height;
-        ArgumentOutOfRangeException.ThrowIfLessThan(reference, 1, nameof(referenceSize));
-        if (data.Height != data.Width) throw new ArgumentException($"the images are {data.Height}×{data.Width}, not square.", nameof(data));
-        if (images < 4) throw new ArgumentOutOfRangeException(nameof(images), images, "at least 4 images are needed (debiased CKA).");
-        if (images > data.Count) throw new ArgumentOutOfRangeException(nameof(images), images, $"the dataset has {data.Count} images.");
-        if (batchSize < 4) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "minibatch CKA needs batches of at least 4.");
-        if (batchSize > images) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"the batch is larger than the {images} images.");
-        if (probes.FirstOrDefault(p => p >= reference) is var big and > 0)
-            throw new ArgumentOutOfRangeException(nameof(probes), big, $"{big} is not smaller than the reference size {reference}.");
-
+        int reference = Check(data, images, probes, batchSize, referenceSize);
         int[] indices = SeededSplits.RandomSubset(data.Count, images, seed);
         using var scope = NewDisposeScope();
         var (native, _) = data.GetBatch(indices, CPU);
@@ -61,9 +51,32 @@ public static class PixelScaleCka
                 CoreCka.Compute(referenceFeatures, probeFeatures),
                 CoreCka.Compute(referenceFeatures, probeFeatures, new CkaOptions(Estimator: HsicEstimator.Unbiased)),
                 MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Linear, ragged),
-                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Rbf(0.5), ragged)));
+                MinibatchCka.Compute(referenceFeatures, probeFeatures, batchSize, CkaKernel.Rbf(), ragged)));
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The rules of <see cref="Compute"/>'s arguments, checked before any work; returns the reference size. The
+    /// messages name each input as <paramref name="names"/> does (the parameter names when null).
+    /// </summary>
+    /// <exception cref="ArgumentException">A count, size or batch out of bounds, or images that are not square.</exception>
+    public static int Check(ImageDataset data, int images, IReadOnlyList<int> probes, int batchSize, int? referenceSize = null, InputNames? names = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(probes);
+        var n = names ?? InputNames.Parameters;
+        int reference = referenceSize ?? data.Height;
+        if (reference < 1) throw new ArgumentOutOfRangeException(nameof(referenceSize), $"{n[nameof(referenceSize)]} {reference}: must be a positive size.");
+        if (data.Height != data.Width) throw new ArgumentException($"{n[nameof(data)]}: the images are {data.Height}×{data.Width}, not square.", nameof(data));
+        if (images < 4) throw new ArgumentOutOfRangeException(nameof(images), $"{n[nameof(images)]} {images}: at least 4 images are needed (debiased CKA).");
+        if (images > data.Count) throw new ArgumentOutOfRangeException(nameof(images), $"{n[nameof(images)]} {images}: the {data.Provenance.Split} split has {data.Count} images.");
+        if (batchSize < 4) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{n[nameof(batchSize)]} {batchSize}: minibatch CKA needs batches of at least 4.");
+        if (batchSize > images)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"{n[nameof(batchSize)]} {batchSize} is larger than {n[nameof(images)]} {images}.");
+        if (probes.FirstOrDefault(p => p >= reference) is var big and > 0)
+            throw new ArgumentOutOfRangeException(nameof(probes), $"{n[nameof(probes)]}: {big} is not smaller than the reference size {reference}.");
+        return reference;
     }
 }

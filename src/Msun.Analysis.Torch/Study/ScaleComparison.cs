@@ -5,33 +5,20 @@ using static TorchSharp.torch;
 
 namespace Msun.Analysis.Torch.Study;
 
-/// <summary>Which CKA estimator a scale comparison feeds.</summary>
-public enum ScaleCkaEstimator
-{
-    /// <summary>Minibatch CKA, unbiased HSIC averaged over the batches as fed (the paper's estimator). See <see cref="MinibatchCkaSink"/>.</summary>
-    Minibatch,
-
-    /// <summary>Exact linear CKA over all examples, streamed (memory flat in the examples). See <see cref="StreamingCkaSink"/>.</summary>
-    Streaming,
-
-    /// <summary>Exact CKA over all examples kept in memory (small studies, any kernel). See <see cref="InMemoryScaleSink"/>.</summary>
-    InMemory,
-}
-
 /// <summary>Options of a scale comparison, validated at construction; the record goes into the result as provenance.</summary>
 public sealed record ScaleComparisonOptions
 {
     /// <summary>Creates options.</summary>
-    /// <param name="estimator">Which estimator (minibatch, the paper's, by default).</param>
+    /// <param name="estimator">Which estimator (minibatch, the paper's, by default): the study's own enum, so one name means one estimator everywhere.</param>
     /// <param name="capture">Activation policy and multiple-call rule (flatten and fail by default).</param>
-    /// <param name="kernel">Kernel for the minibatch and in-memory estimators (linear by default); streaming is linear only.</param>
+    /// <param name="kernel">Kernel for the minibatch and in-memory estimators (linear by default; RBF with the default bandwidth for <see cref="StudyEstimator.Rbf"/>); streaming is linear only, rbf is RBF only.</param>
     /// <param name="hsic">HSIC estimator of the streaming and in-memory forms (biased by default); minibatch is always unbiased.</param>
     /// <param name="fullGrid">Also report every reference layer against every probe layer.</param>
     /// <param name="ragged">Minibatch only: what to do with a short final batch.</param>
     /// <param name="evalMode">Run the model in <c>eval()</c> mode and restore each module's mode afterwards (true by default).</param>
-    /// <exception cref="ArgumentException">A non-linear kernel with the streaming estimator, or an unbiased choice that the minibatch form already fixes.</exception>
+    /// <exception cref="ArgumentException">A non-linear kernel with the streaming estimator, or a linear one with rbf.</exception>
     public ScaleComparisonOptions(
-        ScaleCkaEstimator estimator = ScaleCkaEstimator.Minibatch,
+        StudyEstimator estimator = StudyEstimator.Minibatch,
         CaptureOptions? capture = null,
         CkaKernel? kernel = null,
         HsicEstimator hsic = HsicEstimator.Biased,
@@ -40,25 +27,27 @@ public sealed record ScaleComparisonOptions
         bool evalMode = true)
     {
         if (!Enum.IsDefined(estimator))
-            throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown ScaleCkaEstimator.");
+            throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown StudyEstimator.");
         if (!Enum.IsDefined(hsic))
             throw new ArgumentOutOfRangeException(nameof(hsic), hsic, "unknown HsicEstimator.");
         if (!Enum.IsDefined(ragged))
             throw new ArgumentOutOfRangeException(nameof(ragged), ragged, "unknown RaggedBatchPolicy.");
-        kernel ??= CkaKernel.Linear;
-        if (estimator == ScaleCkaEstimator.Streaming && kernel is not LinearKernel)
+        kernel ??= estimator == StudyEstimator.Rbf ? CkaKernel.Rbf() : CkaKernel.Linear;
+        if (estimator == StudyEstimator.Streaming && kernel is not LinearKernel)
             throw new ArgumentException($"the streaming estimator is exact for the linear kernel only; the {kernel.Name} kernel needs Minibatch or InMemory.", nameof(kernel));
+        if (estimator == StudyEstimator.Rbf && kernel is not RbfKernel)
+            throw new ArgumentException($"the rbf estimator is minibatch CKA with RBF kernels; the {kernel.Name} kernel needs Minibatch.", nameof(kernel));
         Estimator = estimator;
         Capture = capture ?? new CaptureOptions();
         Kernel = kernel;
-        Hsic = estimator == ScaleCkaEstimator.Minibatch ? HsicEstimator.Unbiased : hsic;
+        Hsic = estimator is StudyEstimator.Minibatch or StudyEstimator.Rbf ? HsicEstimator.Unbiased : hsic;
         FullGrid = fullGrid;
         Ragged = ragged;
         EvalMode = evalMode;
     }
 
     /// <summary>The estimator.</summary>
-    public ScaleCkaEstimator Estimator { get; }
+    public StudyEstimator Estimator { get; }
 
     /// <summary>Activation policy and multiple-call rule.</summary>
     public CaptureOptions Capture { get; }
@@ -79,10 +68,11 @@ public sealed record ScaleComparisonOptions
     public bool EvalMode { get; }
 
     /// <summary>A fresh sink for these options: the one place an estimator choice becomes a CKA sink.</summary>
-    public IScalePairSink CreateSink() => Estimator switch
+    /// <param name="sharedReferenceGrams">Minibatch only: reference-side Grams shared by the sinks of several probes fed the same reference batches.</param>
+    public IScalePairSink CreateSink(SharedRowGrams? sharedReferenceGrams = null) => Estimator switch
     {
-        ScaleCkaEstimator.Minibatch => new MinibatchCkaSink(Kernel, Ragged, FullGrid),
-        ScaleCkaEstimator.Streaming => new StreamingCkaSink(Hsic, FullGrid),
+        StudyEstimator.Minibatch or StudyEstimator.Rbf => new MinibatchCkaSink(Kernel, Ragged, FullGrid, sharedReferenceGrams),
+        StudyEstimator.Streaming => new StreamingCkaSink(Hsic, FullGrid),
         _ => new InMemoryScaleSink(new CkaOptions(Kernel, Hsic), FullGrid),
     };
 }
@@ -112,9 +102,10 @@ public sealed record ScaleComparisonResult(
 /// <summary>
 /// The study engine's pairwise core (docs/METHOD.md §1): run any model on batch pairs holding the same images at a
 /// reference and a probe scale, capture the chosen layers, and compare each layer with itself across the two.
-/// <see cref="ScaleStudy"/> is the paper's protocol on a registered backbone (subsets, repeats, statistics) built on
-/// the same pieces (<see cref="ScaleComparisonOptions.CreateSink"/>, <see cref="EvalModeScope"/>); this entry point takes
-/// any module and any batches.
+/// <see cref="ScaleStudy"/> is the paper's protocol on a registered backbone (subsets, repeats, statistics) driving
+/// this same engine: one estimator enum (<see cref="StudyEstimator"/>), its options made by
+/// <see cref="ScaleStudyOptions.Comparison"/>, one sink mapping (<see cref="ScaleComparisonOptions.CreateSink"/>) and one
+/// eval-mode restore (<see cref="EvalModeScope"/>); this entry point takes any module and any batches.
 /// </summary>
 public static class ScaleComparison
 {

@@ -153,7 +153,9 @@ public static class ScaleStudy
         long examplesUsed = 0;
         for (int repeat = 0; repeat < options.Repeats; repeat++)
         {
-            var sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe));
+            // Every probe's sink sees the same reference batch: its Grams are formed once, not once per probe.
+            var referenceGrams = new SharedRowGrams();
+            var sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe, referenceGrams));
             var subset = subsets[repeat];
             for (int start = 0; start < n; start += b)
             {
@@ -206,9 +208,8 @@ public static class ScaleStudy
     }
 
     /// <summary>The sink of one probe, through the engine's one estimator-to-sink mapping (a short last batch is dropped and noted).</summary>
-    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid) =>
-        new ScaleComparisonOptions(options.Estimator == StudyEstimator.Streaming ? ScaleCkaEstimator.Streaming : ScaleCkaEstimator.Minibatch,
-            kernel: options.Kernel, hsic: options.StreamingHsic, fullGrid: fullGrid, ragged: RaggedBatchPolicy.DropFinal).CreateSink();
+    private static IScalePairSink CreateSink(ScaleStudyOptions options, bool fullGrid, SharedRowGrams referenceGrams) =>
+        options.Comparison(fullGrid).CreateSink(referenceGrams);
 
     /// <summary>Images at <paramref name="indices"/> as float [B,C,R,R] in [0,1] on the device, resized bilinearly to the reference size when stored at another size.</summary>
     private static Tensor ReferenceBatch(ImageDataset data, ReadOnlySpan<int> indices, Device device, int reference)
@@ -329,7 +330,6 @@ public static class ScaleStudy
         var net = model.Model;
         var shapes = new FeatureShape?[blocks.Count];
         var modules = net.named_modules().ToDictionary(p => p.name, p => p.module);
-        var modes = net.named_modules().Select(p => (p.module, p.module.training)).Prepend((net, net.training)).ToArray();
         var removers = blocks.Select((b, i) => ((nn.Module<Tensor, Tensor>)modules[b.Name]).register_forward_hook((_, _, output) =>
         {
             shapes[i] ??= output.dim() == 4
@@ -339,7 +339,7 @@ public static class ScaleStudy
         })).ToList();
         try
         {
-            net.eval();
+            using var evalMode = EvalModeScope.Enter(net);
             using var noGrad = torch.no_grad();
             var first = net.parameters().FirstOrDefault();
             using var x = torch.zeros([1, model.InChannels, size, size], dtype: first?.dtype ?? ScalarType.Float32, device: first?.device ?? torch.CPU);
@@ -352,7 +352,6 @@ public static class ScaleStudy
         finally
         {
             removers.ForEach(r => r.remove());
-            foreach (var (m, training) in modes) m.train(training);
         }
 
         return shapes.Select((s, i) => s ?? throw new ArgumentException($"{model.Name}: block '{blocks[i].Name}' did not run in a forward pass.")).ToArray();

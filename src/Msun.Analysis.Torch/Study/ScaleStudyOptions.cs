@@ -1,4 +1,5 @@
 using System.Globalization;
+using Msun.Analysis.Core;
 using Msun.Analysis.Core.Cka;
 using Msun.Analysis.Torch.Capture;
 
@@ -25,6 +26,12 @@ public enum StudyEstimator
     /// squared distances (Kornblith et al. 2019's rule, f = 0.5 by default), chosen per batch and block.
     /// </summary>
     Rbf,
+
+    /// <summary>
+    /// Exact CKA over every example kept in memory, any kernel (<see cref="ScaleComparison"/> on small inputs only): the
+    /// layer-wise study refuses it, its memory would grow with the images.
+    /// </summary>
+    InMemory,
 }
 
 /// <summary>
@@ -35,6 +42,15 @@ public sealed record ScaleStudyOptions
 {
     /// <summary>Default number of images held in memory for the bootstrap and the permutation null.</summary>
     public const int DefaultStatisticsImages = 256;
+
+    /// <summary>Default images per random subset.</summary>
+    public const int DefaultImagesPerSubset = 1024;
+
+    /// <summary>Default number of random subsets (the paper: 5–10).</summary>
+    public const int DefaultRepeats = 5;
+
+    /// <summary>Default images per forward pass and per CKA batch (the paper's 128).</summary>
+    public const int DefaultBatchSize = 128;
 
     /// <summary>Creates validated options.</summary>
     /// <param name="referenceSize">Side of the square reference input (28 on Fashion-MNIST as stored; larger upsamples bilinearly first).</param>
@@ -58,15 +74,16 @@ public sealed record ScaleStudyOptions
     /// <param name="streamingHsic">Streaming only: the HSIC estimator (unbiased by default, on the scale of the minibatch estimator).</param>
     /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
     /// <param name="streamingMemoryLimitBytes">Streaming only: the study refuses to start when its accumulators would need more than this (2 GiB by default).</param>
+    /// <param name="names">How the caller names these parameters in messages (the command line's option names); the parameter names when null.</param>
     /// <exception cref="ArgumentException">A value out of range, with the parameter named.</exception>
     public ScaleStudyOptions(
         int referenceSize,
         IReadOnlyList<int> probes,
-        int imagesPerSubset = 1024,
-        int repeats = 5,
+        int imagesPerSubset = DefaultImagesPerSubset,
+        int repeats = DefaultRepeats,
         int seed = 0,
         StudyEstimator estimator = StudyEstimator.Minibatch,
-        int batchSize = 128,
+        int batchSize = DefaultBatchSize,
         double? sigmaFraction = null,
         ActivationPolicy activations = ActivationPolicy.Flatten,
         IReadOnlyList<string>? blocks = null,
@@ -75,71 +92,79 @@ public sealed record ScaleStudyOptions
         int statisticsImages = DefaultStatisticsImages,
         int? gridProbe = null,
         HsicEstimator streamingHsic = HsicEstimator.Unbiased,
-        string device = "cpu",
-        long streamingMemoryLimitBytes = 2L << 30)
+        string device = TorchDevices.DefaultName,
+        long streamingMemoryLimitBytes = 2L << 30,
+        InputNames? names = null)
     {
         ArgumentNullException.ThrowIfNull(probes);
         ArgumentNullException.ThrowIfNull(device);
+        var n = names ?? InputNames.Parameters;
+        var ci = CultureInfo.InvariantCulture;
         if (referenceSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(referenceSize), referenceSize, "the reference size must be positive.");
+            throw new ArgumentException($"{n[nameof(referenceSize)]} {referenceSize}: the reference size must be positive.", nameof(referenceSize));
         if (probes.Count == 0)
-            throw new ArgumentException("a scale study needs at least one probe size.", nameof(probes));
+            throw new ArgumentException($"{n[nameof(probes)]}: a scale study needs at least one probe size.", nameof(probes));
         foreach (int p in probes)
         {
             if (p < 1)
-                throw new ArgumentOutOfRangeException(nameof(probes), p, $"probe size {p} is not positive.");
+                throw new ArgumentException($"{n[nameof(probes)]}: {p} is not a positive size.", nameof(probes));
             if (p >= referenceSize)
-                throw new ArgumentOutOfRangeException(nameof(probes), p,
-                    $"probe size {p} is not smaller than the reference size {referenceSize}: the study compares the reference with smaller scales (probe = reference would compare identical inputs).");
+                throw new ArgumentException(
+                    $"{n[nameof(probes)]}: {p} is not smaller than the reference size {referenceSize}; the study compares the reference with smaller scales (probe = reference would compare identical inputs).",
+                    nameof(probes));
         }
         if (probes.Distinct().Count() != probes.Count)
-            throw new ArgumentException($"probe sizes repeat: {string.Join(", ", probes)}.", nameof(probes));
+            throw new ArgumentException($"{n[nameof(probes)]}: sizes repeat ({string.Join(",", probes)}).", nameof(probes));
         if (!Enum.IsDefined(estimator))
             throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown StudyEstimator.");
+        if (estimator == StudyEstimator.InMemory)
+            throw new ArgumentException($"{n[nameof(estimator)]}: the in-memory estimator keeps every activation; the study uses minibatch, streaming or rbf, whose memory is flat in the images.", nameof(estimator));
         if (!Enum.IsDefined(activations))
             throw new ArgumentOutOfRangeException(nameof(activations), activations, "unknown ActivationPolicy.");
         if (!Enum.IsDefined(streamingHsic))
             throw new ArgumentOutOfRangeException(nameof(streamingHsic), streamingHsic, "unknown HsicEstimator.");
-        if (batchSize < 4)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "the batch size must be at least 4 (unbiased HSIC needs 4 examples per batch).");
         if (imagesPerSubset < 4)
-            throw new ArgumentOutOfRangeException(nameof(imagesPerSubset), imagesPerSubset, "debiased CKA (unbiased HSIC) needs at least 4 images per subset.");
+            throw new ArgumentException($"{n[nameof(imagesPerSubset)]} {imagesPerSubset}: debiased CKA (unbiased HSIC) needs at least 4 images per subset.", nameof(imagesPerSubset));
+        if (batchSize < 4)
+            throw new ArgumentException($"{n[nameof(batchSize)]} {batchSize}: unbiased HSIC needs batches of at least 4 images.", nameof(batchSize));
         bool minibatch = estimator != StudyEstimator.Streaming;
         if (minibatch && imagesPerSubset < batchSize)
-            throw new ArgumentOutOfRangeException(nameof(imagesPerSubset), imagesPerSubset,
-                $"{imagesPerSubset} images per subset are fewer than one batch of {batchSize}: minibatch CKA averages over whole batches.");
+            throw new ArgumentException(
+                $"{n[nameof(imagesPerSubset)]} {imagesPerSubset} is fewer than {n[nameof(batchSize)]} {batchSize}: minibatch CKA averages over whole batches and cannot use fewer than one batch of {batchSize}; lower the batch or raise the images.",
+                nameof(imagesPerSubset));
         if (repeats < 1)
-            throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "at least one repeat is needed.");
+            throw new ArgumentException($"{n[nameof(repeats)]} {repeats}: at least one subset is needed.", nameof(repeats));
         if (sigmaFraction is double f && estimator != StudyEstimator.Rbf)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"a sigma fraction ({f}) applies to the RBF estimator only."), nameof(sigmaFraction));
-        double fraction = sigmaFraction ?? 0.5;
+            throw new ArgumentException(string.Create(ci, $"{n[nameof(sigmaFraction)]} {f} applies to {n[nameof(estimator)]} rbf only (a bandwidth of the RBF estimator only)."), nameof(sigmaFraction));
+        double fraction = sigmaFraction ?? CkaKernel.DefaultSigmaFraction;
         if (!double.IsFinite(fraction) || fraction <= 0)
-            throw new ArgumentOutOfRangeException(nameof(sigmaFraction), fraction, "the RBF sigma fraction must be a positive finite number.");
+            throw new ArgumentException(string.Create(ci, $"{n[nameof(sigmaFraction)]} {fraction}: the RBF sigma fraction must be a positive finite number."), nameof(sigmaFraction));
         if (bootstrapResamples is int b && b < 2)
-            throw new ArgumentOutOfRangeException(nameof(bootstrapResamples), b, "a bootstrap needs at least 2 resamples.");
+            throw new ArgumentException($"{n[nameof(bootstrapResamples)]} {b}: a bootstrap needs at least 2 resamples.", nameof(bootstrapResamples));
         if (permutations is int pn && pn < 2)
-            throw new ArgumentOutOfRangeException(nameof(permutations), pn, "a permutation null needs at least 2 permutations.");
+            throw new ArgumentException($"{n[nameof(permutations)]} {pn}: a permutation null needs at least 2 permutations.", nameof(permutations));
         if (statisticsImages < 4)
-            throw new ArgumentOutOfRangeException(nameof(statisticsImages), statisticsImages, "the bootstrap and the null need at least 4 images.");
+            throw new ArgumentException($"{n[nameof(statisticsImages)]} {statisticsImages}: the bootstrap and the null need at least 4 images.", nameof(statisticsImages));
         int statisticsN = Math.Min(statisticsImages, imagesPerSubset);
         if ((bootstrapResamples is not null || permutations is not null) && minibatch && statisticsN < batchSize)
-            throw new ArgumentOutOfRangeException(nameof(statisticsImages), statisticsImages,
-                $"the bootstrap and the null recompute minibatch CKA on {statisticsN} images, fewer than one batch of {batchSize}.");
+            throw new ArgumentException(
+                $"{n[nameof(statisticsImages)]} {statisticsN} is fewer than {n[nameof(batchSize)]} {batchSize}: the bootstrap and the null recompute minibatch CKA on those images, fewer than one batch.",
+                nameof(statisticsImages));
         if (gridProbe is int g && !probes.Contains(g))
-            throw new ArgumentException($"the grid probe {g} is not among the probes ({string.Join(", ", probes)}).", nameof(gridProbe));
+            throw new ArgumentException($"{n[nameof(gridProbe)]} {g} is not one of {n[nameof(probes)]} ({string.Join(",", probes)}): the grid is computed at a probe size, and {g} is not among the probes.", nameof(gridProbe));
         string[]? blockList = null;
         if (blocks is not null)
         {
             if (blocks.Count == 0)
-                throw new ArgumentException("the block list is empty; pass null for every stage.", nameof(blocks));
+                throw new ArgumentException($"{n[nameof(blocks)]}: the block list is empty; pass null for every stage.", nameof(blocks));
             if (blocks.Any(string.IsNullOrWhiteSpace))
-                throw new ArgumentException("a block name is empty.", nameof(blocks));
+                throw new ArgumentException($"{n[nameof(blocks)]}: a block name is empty.", nameof(blocks));
             var twice = blocks.GroupBy(x => x, StringComparer.Ordinal).FirstOrDefault(x => x.Count() > 1)?.Key;
             if (twice is not null)
-                throw new ArgumentException($"block {twice} is listed twice.", nameof(blocks));
+                throw new ArgumentException($"{n[nameof(blocks)]}: block {twice} is listed twice.", nameof(blocks));
             blockList = [.. blocks];
         }
-        TorchDevices.CheckName(device, nameof(device));
+        TorchDevices.CheckName(device, n[nameof(device)]);
         if (streamingMemoryLimitBytes < 1)
             throw new ArgumentOutOfRangeException(nameof(streamingMemoryLimitBytes), streamingMemoryLimitBytes, "the memory limit must be positive.");
 
@@ -226,6 +251,14 @@ public sealed record ScaleStudyOptions
         StudyEstimator.Streaming => "streaming",
         _ => "rbf",
     };
+
+    /// <summary>
+    /// The pairwise comparison behind each probe of the study: the same estimator, kernel and HSIC, a short final
+    /// batch left out (and noted).
+    /// </summary>
+    /// <param name="fullGrid">Also compare every reference block with every probe block.</param>
+    public ScaleComparisonOptions Comparison(bool fullGrid) =>
+        new(Estimator, kernel: Kernel, hsic: StreamingHsic, fullGrid: fullGrid, ragged: RaggedBatchPolicy.DropFinal);
 
     /// <summary>The paper-style probes below a reference size: ¼, ½ and ¾ of it (7, 14, 21 at 28); empty when none is a valid size.</summary>
     public static int[] DefaultProbes(int referenceSize) =>

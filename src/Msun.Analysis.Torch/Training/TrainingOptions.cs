@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Msun.Analysis.Core;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Unified;
 
@@ -10,7 +11,9 @@ namespace Msun.Analysis.Torch.Training;
 /// <param name="ConstraintWeight">Weight of each pairwise MSE term (paper: 1).</param>
 /// <param name="TruncationThreshold">MSE terms below this are dropped (paper: 0.01 for ResNet-50, 0.001 otherwise).</param>
 /// <param name="Constraint">False: no scale-invariant constraint (ablation).</param>
-public sealed record MsunOptions(int Split = MsunOptions.DefaultSplit, double ConstraintWeight = 1.0, double TruncationThreshold = 0.001, bool Constraint = true)
+public sealed record MsunOptions(
+    int Split = MsunOptions.DefaultSplit, double ConstraintWeight = MsunConfig.DefaultConstraintWeight,
+    double TruncationThreshold = MsunConfig.DefaultTruncationThreshold, bool Constraint = true)
 {
     /// <summary>The default split: 2, stem + first stage, the paper's ResNet-50 split.</summary>
     public const int DefaultSplit = 2;
@@ -53,6 +56,7 @@ public sealed record TrainingOptions
     /// must be its name and no registered backbone's. Its checkpoints record the name only, so they cannot be resumed or
     /// loaded by name later: train it in one go.
     /// </param>
+    /// <param name="names">How the caller names these parameters in messages (the command line's options); the parameter names when null.</param>
     public TrainingOptions(
         string backbone,
         TrainingMethod method,
@@ -69,38 +73,43 @@ public sealed record TrainingOptions
         IReadOnlyList<int>? scales = null,
         int? trainSubset = null,
         int? testSubset = null,
-        string device = "cpu",
+        string device = TorchDevices.DefaultName,
         int evalBatchSize = 256,
         MsunOptions? msun = null,
-        BackboneSpec? backboneSpec = null)
+        BackboneSpec? backboneSpec = null,
+        InputNames? names = null)
     {
+        var n = names ?? InputNames.Parameters;
         ArgumentNullException.ThrowIfNull(backbone);
         Spec = backboneSpec is null ? BackboneRegistry.Get(backbone) : Unregistered(backbone, backboneSpec);
         Backbone = Spec.Name;
         if (!Enum.IsDefined(method))
             throw new ArgumentOutOfRangeException(nameof(method), method, "unknown training method.");
-        Positive(referenceSize, nameof(referenceSize));
-        Positive(epochs, nameof(epochs));
-        Positive(batchSize, nameof(batchSize));
-        Positive(evalBatchSize, nameof(evalBatchSize));
+        Positive(referenceSize, nameof(referenceSize), n);
+        Positive(epochs, nameof(epochs), n);
+        Positive(batchSize, nameof(batchSize), n);
+        Positive(evalBatchSize, nameof(evalBatchSize), n);
+        var ci = CultureInfo.InvariantCulture;
         if (!(learningRate > 0) || !double.IsFinite(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learningRate must be a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(learningRate), string.Create(ci, $"{n[nameof(learningRate)]} {learningRate}: must be a positive number (and finite)."));
         if (!(weightDecay >= 0) || !double.IsFinite(weightDecay))
-            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weightDecay must be zero or a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), string.Create(ci, $"{n[nameof(weightDecay)]} {weightDecay}: must be zero or positive (and finite)."));
         if (!(momentum >= 0 && momentum < 1))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must lie in [0, 1).");
-        if (warmupEpochs < 0 || warmupEpochs > epochs)
-            throw new ArgumentOutOfRangeException(nameof(warmupEpochs), warmupEpochs, $"warmupEpochs must lie in 0..epochs ({epochs}).");
+        if (warmupEpochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(warmupEpochs), $"{n[nameof(warmupEpochs)]} {warmupEpochs}: must be zero or positive.");
+        if (warmupEpochs > epochs)
+            throw new ArgumentOutOfRangeException(nameof(warmupEpochs), $"{n[nameof(warmupEpochs)]} {warmupEpochs} exceeds {n[nameof(epochs)]} {epochs}.");
         if (!(minLearningRateFraction >= 0 && minLearningRateFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(minLearningRateFraction), minLearningRateFraction, "minLearningRateFraction must lie in [0, 1].");
         if (gradientClipNorm is double clip && (!(clip > 0) || !double.IsFinite(clip)))
             throw new ArgumentOutOfRangeException(nameof(gradientClipNorm), clip, "gradientClipNorm must be a positive finite number (or null for no clipping).");
         if (trainSubset is int ts)
-            Positive(ts, nameof(trainSubset));
+            Positive(ts, nameof(trainSubset), n);
         if (testSubset is int es)
-            Positive(es, nameof(testSubset));
+            Positive(es, nameof(testSubset), n);
         ArgumentNullException.ThrowIfNull(device);
-        TorchDevices.CheckName(device, nameof(device));
+        TorchDevices.CheckName(device, n[nameof(device)]);
 
         if (method == TrainingMethod.Msun && msun is null)
             throw new ArgumentException("msun (split and constraint) is required for the MSUN method.", nameof(msun));
@@ -120,7 +129,7 @@ public sealed record TrainingOptions
         ReferenceSize = referenceSize;
         Scales = ResolveScales(method, referenceSize, scales);
         Msun = msun is null ? null : new MsunConfig(Spec, msun.Split, [.. Scales, referenceSize], msun.ConstraintWeight,
-            msun.TruncationThreshold, msun.Constraint);
+            msun.TruncationThreshold, msun.Constraint, names: n);
         Epochs = epochs;
         BatchSize = batchSize;
         LearningRate = learningRate;
@@ -351,10 +360,10 @@ public sealed record TrainingOptions
         return scales.Order().ToArray();
     }
 
-    private static void Positive(int value, string name)
+    private static void Positive(int value, string parameter, InputNames names)
     {
         if (value < 1)
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+            throw new ArgumentOutOfRangeException(parameter, $"{names[parameter]} {value}: must be a positive number.");
     }
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);

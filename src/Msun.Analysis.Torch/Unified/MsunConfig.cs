@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Msun.Analysis.Core;
 using Msun.Analysis.Torch.Backbones;
 
 namespace Msun.Analysis.Torch.Unified;
@@ -18,6 +19,12 @@ public sealed record MsunScale(string Name, int Size, ScaleAdaptation Adaptation
 /// </summary>
 public sealed record MsunConfig
 {
+    /// <summary>The default weight of each pairwise MSE term (the paper's 1).</summary>
+    public const double DefaultConstraintWeight = 1.0;
+
+    /// <summary>The default truncation: MSE terms below it are dropped (the paper's 0.001; 0.01 for ResNet-50).</summary>
+    public const double DefaultTruncationThreshold = 0.001;
+
     /// <summary>Creates a validated configuration.</summary>
     /// <param name="backbone">Registry name.</param>
     /// <param name="split">Number of leading stages per subnet: 1..stages−1 (the paper's ResNet-50 "after layer1" is 2).</param>
@@ -26,10 +33,12 @@ public sealed record MsunConfig
     /// <param name="truncationThreshold">An MSE term below this is dropped (paper: 0.01 for ResNet-50, 0.001 otherwise).</param>
     /// <param name="constraint">False turns the scale-invariant constraint off (ablation): CE terms only.</param>
     /// <param name="adaptations">Per-scale adaptation; default: small for the first, standard for the last, mid between.</param>
-    public MsunConfig(string backbone, int split, IReadOnlyList<int> scales, double constraintWeight = 1.0,
-        double truncationThreshold = 0.001, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null)
+    /// <param name="names">How the caller names the parameters in messages (e.g. the command line's options); the parameter names when null.</param>
+    public MsunConfig(string backbone, int split, IReadOnlyList<int> scales, double constraintWeight = DefaultConstraintWeight,
+        double truncationThreshold = DefaultTruncationThreshold, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null,
+        InputNames? names = null)
         : this(BackboneRegistry.Get(backbone ?? throw new ArgumentNullException(nameof(backbone))), split, scales, constraintWeight,
-            truncationThreshold, constraint, adaptations)
+            truncationThreshold, constraint, adaptations, names)
     {
     }
 
@@ -38,15 +47,18 @@ public sealed record MsunConfig
     /// test): the same rules as the registry-name constructor. Checkpoints record <see cref="BackboneSpec.Name"/>
     /// only, so reading one back (<see cref="ReadJson"/>) needs the backbone registered.
     /// </summary>
-    public MsunConfig(BackboneSpec spec, int split, IReadOnlyList<int> scales, double constraintWeight = 1.0,
-        double truncationThreshold = 0.001, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null)
+    public MsunConfig(BackboneSpec spec, int split, IReadOnlyList<int> scales, double constraintWeight = DefaultConstraintWeight,
+        double truncationThreshold = DefaultTruncationThreshold, bool constraint = true, IReadOnlyList<ScaleAdaptation>? adaptations = null, InputNames? names = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(scales);
+        var n = names ?? InputNames.Parameters;
         var depth = spec.Stages.Count;
-        if (split < 1 || split > depth - 1)
-            throw new ArgumentOutOfRangeException(nameof(split), split,
-                $"split {split} is outside 1..{depth - 1}: {spec.Name} has {depth} stages ({string.Join(", ", spec.StageNames)}) and MSUN needs at least one per subnet and one shared.");
+        var outside = $"split {split} is outside 1..{depth - 1}: {spec.Name} has {depth} stages ({string.Join(", ", spec.StageNames)}) and MSUN needs at least one per subnet and one shared.";
+        if (split < 1)
+            throw new ArgumentOutOfRangeException(nameof(split), $"{n[nameof(split)]} {split}: must be at least 1, the number of leading stages per subnet ({outside.TrimEnd('.')}).");
+        if (split > depth - 1)
+            throw new ArgumentOutOfRangeException(nameof(split), n[nameof(split)] == nameof(split) ? outside : $"{n[nameof(split)]}: {outside}");
         if (scales.Count < 2)
             throw new ArgumentException($"scales has {scales.Count} size(s); MSUN needs at least 2 (the paper uses 3).", nameof(scales));
         for (var i = 0; i < scales.Count; i++)
@@ -60,17 +72,19 @@ public sealed record MsunConfig
         }
 
         if (!(constraintWeight >= 0) || !double.IsFinite(constraintWeight))
-            throw new ArgumentOutOfRangeException(nameof(constraintWeight), constraintWeight, "constraintWeight must be zero or a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(constraintWeight),
+                string.Create(CultureInfo.InvariantCulture, $"{n[nameof(constraintWeight)]} {constraintWeight}: must be zero or positive (and finite)."));
         if (!(truncationThreshold >= 0) || !double.IsFinite(truncationThreshold))
-            throw new ArgumentOutOfRangeException(nameof(truncationThreshold), truncationThreshold, "truncationThreshold must be zero or a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(truncationThreshold),
+                string.Create(CultureInfo.InvariantCulture, $"{n[nameof(truncationThreshold)]} {truncationThreshold}: must be zero or positive (and finite)."));
         if (adaptations is not null && adaptations.Count != scales.Count)
             throw new ArgumentException($"adaptations has {adaptations.Count} entries for {scales.Count} scales.", nameof(adaptations));
 
-        var names = DefaultNames(scales);
+        var scaleNames = DefaultNames(scales);
         Spec = spec;
         Backbone = spec.Name;
         Split = split;
-        Scales = scales.Select((s, i) => new MsunScale(names[i], s, adaptations?[i] ?? DefaultAdaptation(i, scales.Count))).ToArray();
+        Scales = scales.Select((s, i) => new MsunScale(scaleNames[i], s, adaptations?[i] ?? DefaultAdaptation(i, scales.Count))).ToArray();
         ConstraintWeight = constraintWeight;
         TruncationThreshold = truncationThreshold;
         Constraint = constraint;

@@ -25,6 +25,54 @@ public class MinibatchGridTests
     }
 
     [Fact]
+    public void GridsSharingRowGramsEqualIndependentGridsAndFormEachRowGramOnce()
+    {
+        // A reference batch against two probe batches, as a scale study feeds one grid per probe.
+        var reference = new[] { RandomMatrices.Matrix("r1", 64, 40, 11), RandomMatrices.Matrix("r2", 64, 9, 12) };
+        var probes = new[] { 13, 14 }.Select(seed => new[]
+        {
+            RandomMatrices.Dependent("p1", reference[0], 30, 1.5, seed), RandomMatrices.Dependent("p2", reference[1], 7, 0.5, seed + 10),
+        }).ToArray();
+        var shared = new SharedRowGrams();
+        var sharing = probes.Select(_ => new MinibatchCka(["r1", "r2"], ["p1", "p2"], sharedRows: shared)).ToArray();
+        var alone = probes.Select(_ => new MinibatchCka(["r1", "r2"], ["p1", "p2"])).ToArray();
+        for (int s = 0; s < 64; s += 16)
+        {
+            var rows = reference.Select(r => r.SliceRows(s, 16)).ToArray(); // one batch object per layer, seen by both grids
+            for (int p = 0; p < probes.Length; p++)
+            {
+                var columns = probes[p].Select(c => c.SliceRows(s, 16)).ToArray();
+                sharing[p].Add(rows, columns);
+                alone[p].Add(reference.Select(r => r.SliceRows(s, 16)).ToArray(), columns);
+            }
+        }
+        Assert.Equal(4 * 2, shared.GramsFormed); // 4 batches × 2 row layers, not × 2 probes as well
+        for (int p = 0; p < probes.Length; p++)
+        {
+            var (x, y) = (sharing[p].Result(), alone[p].Result());
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++)
+                    Assert.Equal(y.Values[i, j], x.Values[i, j]);
+            Assert.Equal(MinibatchCka.Compute(reference[0], probes[p][0], 16).Value, x.Values[0, 0], 1e-14);
+        }
+    }
+
+    [Fact]
+    public void SharedRowGramsAreFormedAgainForAnotherKernel()
+    {
+        var x = RandomMatrices.Matrix("x", 32, 12, 21);
+        var y = RandomMatrices.Dependent("y", x, 6, 1.0, 22);
+        var shared = new SharedRowGrams();
+        var linear = new MinibatchCka(["x"], ["y"], sharedRows: shared);
+        var rbf = new MinibatchCka(["x"], ["y"], CkaKernel.Rbf(), sharedRows: shared);
+        linear.Add([x], [y]);
+        rbf.Add([x], [y]);
+        Assert.Equal(2, shared.GramsFormed);
+        Assert.Equal(MinibatchCka.Compute(x, y, 32, CkaKernel.Rbf()).Value, rbf.Result().Values[0, 0], 1e-14);
+        Assert.Equal(MinibatchCka.Compute(x, y, 32).Value, linear.Result().Values[0, 0], 1e-14);
+    }
+
+    [Fact]
     public void UndefinedLayerIsMarkedNotHidden()
     {
         var live = RandomMatrices.Matrix("live", 16, 3, 1);

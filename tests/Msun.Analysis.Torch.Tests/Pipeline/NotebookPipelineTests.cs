@@ -21,7 +21,7 @@ public sealed class TrainSplitFixture
 public sealed class NotebookPipelineTests(TrainSplitFixture data) : IClassFixture<TrainSplitFixture>, IDisposable
 {
     // A budget that only proves the path: 128 training images, one epoch.
-    private static readonly ReproductionProfile Tiny = new("tiny", 1, 128, 64, 64, 64, 0.05, 0, "seconds");
+    private static readonly ReproductionBudget Tiny = new("tiny", 1, 128, 64, 64, 64, 0.05, 0, "seconds");
     private readonly string folder = Directory.CreateTempSubdirectory("msun-notebook-pipeline-").FullName;
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -58,10 +58,10 @@ public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<Ba
     }
 
     [Theory]
-    [InlineData(ScaleCkaEstimator.InMemory, HsicEstimator.Biased)]
-    [InlineData(ScaleCkaEstimator.Streaming, HsicEstimator.Biased)]
-    [InlineData(ScaleCkaEstimator.Streaming, HsicEstimator.Unbiased)]
-    public void ExactEstimatorsMatchCkaComputedFromHandRunStages(ScaleCkaEstimator estimator, HsicEstimator hsic)
+    [InlineData(StudyEstimator.InMemory, HsicEstimator.Biased)]
+    [InlineData(StudyEstimator.Streaming, HsicEstimator.Biased)]
+    [InlineData(StudyEstimator.Streaming, HsicEstimator.Unbiased)]
+    public void ExactEstimatorsMatchCkaComputedFromHandRunStages(StudyEstimator estimator, HsicEstimator hsic)
     {
         var model = Model();
         var result = ScaleComparison.Run(model, Stages, batches, new ScaleComparisonOptions(estimator, hsic: hsic));
@@ -96,8 +96,8 @@ public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<Ba
     {
         var model = Model();
         var capture = new CaptureOptions(ActivationPolicy.SpatialMean); // C features: keeps the 25 accumulators small
-        var streaming = ScaleComparison.Run(model, Stages, batches, new ScaleComparisonOptions(ScaleCkaEstimator.Streaming, capture, hsic: hsic, fullGrid: true));
-        var inMemory = ScaleComparison.Run(model, Stages, batches, new ScaleComparisonOptions(ScaleCkaEstimator.InMemory, capture, hsic: hsic, fullGrid: true));
+        var streaming = ScaleComparison.Run(model, Stages, batches, new ScaleComparisonOptions(StudyEstimator.Streaming, capture, hsic: hsic, fullGrid: true));
+        var inMemory = ScaleComparison.Run(model, Stages, batches, new ScaleComparisonOptions(StudyEstimator.InMemory, capture, hsic: hsic, fullGrid: true));
         Assert.NotNull(streaming.Grid);
         Assert.NotNull(inMemory.Grid);
         for (int i = 0; i < Stages.Length; i++)
@@ -110,10 +110,10 @@ public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<Ba
     }
 
     [Theory]
-    [InlineData(ScaleCkaEstimator.Minibatch)]
-    [InlineData(ScaleCkaEstimator.Streaming)]
-    [InlineData(ScaleCkaEstimator.InMemory)]
-    public void IdenticalInputsAtBothScalesGiveOneOnEveryLayer(ScaleCkaEstimator estimator)
+    [InlineData(StudyEstimator.Minibatch)]
+    [InlineData(StudyEstimator.Streaming)]
+    [InlineData(StudyEstimator.InMemory)]
+    public void IdenticalInputsAtBothScalesGiveOneOnEveryLayer(StudyEstimator estimator)
     {
         var same = batches.Select(b => (b.Reference, b.Reference));
         var result = ScaleComparison.Run(Model(), Stages, same, new ScaleComparisonOptions(estimator));
@@ -159,7 +159,7 @@ public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<Ba
         using var short_ = batches[0].Probe[..4];
         var e = Assert.Throws<ArgumentException>(() => ScaleComparison.Run(Model(), ["layer1"], [(batches[0].Reference, short_)]));
         Assert.Contains("same images", e.Message);
-        Assert.Throws<ArgumentException>(() => new ScaleComparisonOptions(ScaleCkaEstimator.Streaming, kernel: CkaKernel.Rbf()));
+        Assert.Throws<ArgumentException>(() => new ScaleComparisonOptions(StudyEstimator.Streaming, kernel: CkaKernel.Rbf()));
     }
 
     [Fact]

@@ -102,6 +102,26 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
     }
 
     [Fact]
+    public void MinibatchStudyOfSeveralProbesMatchesOneComparisonPerProbe()
+    {
+        // The probes' sinks share the reference side's Grams (SharedRowGrams); each probe on its own, through
+        // ScaleComparison's unshared sink on the same batches, must give the same values.
+        var options = Small(images: 64, repeats: 1);
+        var profile = ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile;
+        var subset = ScaleStudy.Subsets(fixture.Data.Count, options)[0];
+        foreach (int probe in options.Probes)
+        {
+            using var scope = NewDisposeScope();
+            var resize = new MultiScaleResize(new MultiScaleResizeOptions(28, probe));
+            var batches = new[] { 0, 32 }.Select(start => fixture.Data.GetBatch(subset.AsSpan(start, 32), CPU).Images)
+                .Select(images => (images, resize.Apply(images))).ToArray();
+            var alone = ScaleComparison.Run(fixture.Model.Model, Stages, batches);
+            for (int i = 0; i < Stages.Length; i++)
+                Assert.Equal(alone.PerLayer[i].Value, profile.Cell(Stages[i], probe).Repeats[0], 1e-12);
+        }
+    }
+
+    [Fact]
     public void StreamingMatchesInMemoryCkaOnTheSameSubset()
     {
         // 100 images in batches of 32: the streaming estimator takes the short final batch of 4 too.
@@ -114,7 +134,7 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         var (images, _) = fixture.Data.GetBatch(subset, CPU);
         var probe = new MultiScaleResize(new MultiScaleResizeOptions(28, 14)).Apply(images);
         var inMemory = ScaleComparison.Run(fixture.Model.Model, Stages, [(images, probe)],
-            new ScaleComparisonOptions(ScaleCkaEstimator.InMemory, new CaptureOptions(ActivationPolicy.SpatialMean), hsic: HsicEstimator.Unbiased));
+            new ScaleComparisonOptions(StudyEstimator.InMemory, new CaptureOptions(ActivationPolicy.SpatialMean), hsic: HsicEstimator.Unbiased));
         for (int i = 0; i < Stages.Length; i++)
             Assert.Equal(inMemory.PerLayer[i].Value, profile.Cell(Stages[i], 14).Repeats[0], 1e-9);
     }

@@ -307,4 +307,18 @@ public sealed class PyTorchWeightsTests : IDisposable
         Assert.Contains("neither", Assert.Throws<WeightFormatException>(() => PyTorchWeights.Load(target, text)).Message);
         Assert.Throws<FileNotFoundException>(() => PyTorchWeights.Load(target, PathOf("absent.pt")));
     }
+
+    [Fact]
+    public void TheModelLoaderTakesTheSameKeyRenamesAsTheWeightsLoader()
+    {
+        // DataParallel-style keys ("module." before every name): the study's model loader refuses them strictly, and
+        // loads them exactly with the rename rule the weights loader takes.
+        var path = PathOf("wrapped.safetensors");
+        HandWrittenSafetensors.Write(path, source.state_dict().Select(p => ("module." + p.Key, p.Value)));
+        Assert.Throws<WeightLoadException>(() => Msun.Analysis.Torch.Pipeline.ModelLoader.FromPyTorchWeights("resnet18-small", path));
+
+        using var loaded = Msun.Analysis.Torch.Pipeline.ModelLoader.FromPyTorchWeights("resnet18-small", path,
+            loadOptions: new WeightLoadOptions(renames: [new KeyRename("module.", "")]));
+        AssertSameState(source, loaded.Model);
+    }
 }

@@ -1,0 +1,105 @@
+"""PyTorch peer of the study benchmark: the MSUN scale-sensitivity study end to end, as a PyTorch user writes it.
+
+The work of ScaleStudy.Run (minibatch estimator, flattened activations, no bootstrap or null), on the same model,
+images and subsets: for every repeat, every batch of its subset (images as bytes / 255, bilinear to the reference
+size, align_corners=False) runs once at the reference size and once per probe (bilinear down to the probe size and
+back up); forward hooks capture the study's blocks (module outputs flattened to C*H*W); per batch and block the
+zero-diagonal Gram of the reference activations is formed once and reused for every probe, the probe's Gram once;
+the unbiased HSIC (Song et al. 2012) of every pair in O(b^2) (GridHsic of torch_minibatch_cka.py: traces of the
+stacked flattened Grams, no b^3 product) is summed over the batches; per repeat, CKA = ratio at the end
+(Nguyen et al. 2021), the way the fastest PyTorch CKA tools compute minibatch CKA. Like ours, the block x block
+grid of every probe is computed (it costs one L x L product of the stacked Grams per batch).
+
+ARITHMETIC: float64 (activations copied into a float64 buffer, centred, DSYRK: our arithmetic) or float32 (centred
+in a float32 buffer, torch.mm, what a PyTorch user runs).
+
+Usage: torch_scale_study.py DIR ARITHMETIC THREADS
+  DIR/config.json (network, reference, probes, blocks, batch size), DIR/weights/<name>.npy (our model's state dict),
+  DIR/images.npy (uint8 [N, C, H, W]), DIR/subsets.npy (int32 [repeats, images per subset]).
+  One warm-up batch (reference and every probe, untimed), then the study, timed.
+Prints one JSON line: seconds, cpu_seconds, baseline_rss_mb, peak_above_baseline_mb, values[block][probe][repeat],
+threads, arithmetic, torch, blas.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from peer_common import Timed, blas_report
+from torch_minibatch_cka import GridHsic, load_model
+
+
+def resize(images, size):
+    return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+
+
+class Study:
+    def __init__(self, model, blocks, probes, reference, batch_size, arithmetic):
+        self.model, self.probes, self.reference, self.b = model, probes, reference, batch_size
+        self.grams = GridHsic(len(blocks), arithmetic)  # Gram buffers and the HSIC formulas
+        self.captured = [None] * len(blocks)
+        modules = dict(model.named_modules())
+        for i, name in enumerate(blocks):
+            def hook(_module, _input, output, i=i):
+                self.captured[i] = output.reshape(output.shape[0], -1)
+            modules[name].register_forward_hook(hook)
+
+    def forward(self, images, side):
+        with torch.no_grad():
+            self.model(images)
+        return self.grams.grams(side, self.captured)
+
+    def batch(self, pixels, sums):
+        """One batch: the reference Grams once, then each probe's; HSIC of all pairs added to sums[probe]."""
+        x = pixels.float().div_(255.0)
+        if x.shape[-1] != self.reference:
+            x = resize(x, self.reference)
+        ka, ra, ta = self.forward(x, "reference")
+        n = x.shape[0]
+        self_reference = GridHsic.self_hsic(ka, ra, ta, n)
+        for p in self.probes:
+            kb, rb, tb = self.forward(resize(resize(x, p), self.reference), "probe")
+            cross, row_self, col_self = sums[p]
+            cross += GridHsic.hsic(ka, ra, ta, kb, rb, tb, n)
+            row_self += self_reference
+            col_self += GridHsic.self_hsic(kb, rb, tb, n)
+
+    def run(self, images, subsets):
+        """values[block][probe][repeat]: per repeat, the diagonal of the minibatch CKA grid of every probe."""
+        layers = len(self.captured)
+        per_repeat = []
+        for subset in subsets:
+            sums = {p: (torch.zeros(layers, layers, dtype=torch.float64), torch.zeros(layers, dtype=torch.float64),
+                        torch.zeros(layers, dtype=torch.float64)) for p in self.probes}
+            for start in range(0, len(subset) - self.b + 1, self.b):  # a short final batch is left out, as ours does
+                self.batch(images[subset[start:start + self.b]], sums)
+            per_repeat.append({p: (c / torch.sqrt(torch.outer(r, s))).diagonal().tolist() for p, (c, r, s) in sums.items()})
+        return [[[rep[p][i] for rep in per_repeat] for p in self.probes] for i in range(layers)]
+
+
+def main():
+    directory, arithmetic, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if arithmetic not in ("float64", "float32"):
+        raise SystemExit(f"unknown arithmetic {arithmetic} (float64 or float32)")
+    torch.set_num_threads(threads)
+    with open(os.path.join(directory, "config.json")) as f:
+        config = json.load(f)
+    model = load_model(os.path.join(directory, "weights"), config)
+    images = torch.from_numpy(np.load(os.path.join(directory, "images.npy")))
+    subsets = torch.from_numpy(np.load(os.path.join(directory, "subsets.npy")).astype(np.int64))
+    study = Study(model, config["blocks"], config["probes"], config["reference"], config["batch_size"], arithmetic)
+    warm = {p: (torch.zeros(len(config["blocks"]), len(config["blocks"]), dtype=torch.float64),
+                torch.zeros(len(config["blocks"]), dtype=torch.float64), torch.zeros(len(config["blocks"]), dtype=torch.float64))
+            for p in config["probes"]}
+    study.batch(images[subsets[0][:config["batch_size"]]], warm)  # warm-up: allocates every buffer, untimed
+    with Timed() as t:
+        values = study.run(images, subsets)
+    print(json.dumps({**t.fields(), "values": values, "threads": torch.get_num_threads(), "arithmetic": arithmetic,
+                      "torch": torch.__version__, "blas": blas_report()}))
+
+
+if __name__ == "__main__":
+    main()
