@@ -52,7 +52,7 @@ public sealed class NotebookPipelineTests(TrainSplitFixture data) : IClassFixtur
     [Fact]
     public void AStudyOfAnotherReferenceSizeIsRefusedBeforeAnyWork()
     {
-        var options = new StudyPipelineOptions(new ReproductionOptions(Tiny), CkaStudy: new ScaleStudyOptions(32, [16], 64, 2));
+        var options = new StudyPipelineOptions(new ReproductionOptions(Tiny), CkaStudy: new ScaleStudyOptions(32, [16], 64, 2, batchSize: 32));
 
         var error = Assert.Throws<ArgumentException>(() => StudyPipeline.RunStudy(options, data.Train, data.Test, folder));
 
