@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace Msun.Analysis.Reports;
@@ -53,8 +52,8 @@ public sealed class HtmlTable
     /// <summary>The finished table.</summary>
     public override string ToString() => _html.ToString() + "</tbody></table>";
 
-    /// <summary>HTML-escapes text.</summary>
-    public static string Encode(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>HTML-escapes text: the five markup characters only (<see cref="HtmlReport.Encode"/>), so "±" stays readable.</summary>
+    public static string Encode(string text) => HtmlReport.Encode(text);
 
     /// <summary>A number with fixed decimals; "undefined" for NaN.</summary>
     public static string Number(double value, int decimals = 4) =>

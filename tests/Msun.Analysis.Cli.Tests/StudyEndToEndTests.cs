@@ -111,19 +111,25 @@ public sealed class StudyEndToEndTests : IDisposable
         // Killed once the CKA study is on disk, i.e. while the baselines and MSUN train or are evaluated.
         using (var running = MsunProcess.Start(Study(killed)))
         {
-            Assert.True(MsunProcess.WaitUntil(running, () => File.Exists(Path.Combine(killed, "study", "profile.json")), TimeSpan.FromMinutes(6)),
+            // The step's record is written after its outputs: once it exists the study step is finished.
+            Assert.True(MsunProcess.WaitUntil(running, () => File.Exists(Path.Combine(killed, ResultFiles.StudyFolder, ResultFiles.StudyStepRecord)), TimeSpan.FromMinutes(6)),
                 "the CKA study never finished");
             running.Signal(9);
             Assert.Equal(128 + 9, running.Wait(TimeSpan.FromMinutes(1)).ExitCode);
         }
 
         Assert.False(File.Exists(Path.Combine(killed, "comparison.json")));
+        // What a kill in the middle of an atomic write leaves: the writer's temporary file (no process has id 2^31 - 1).
+        string leftover = Path.Combine(killed, ResultFiles.StudyFolder, ResultFiles.ProfileJson + Msun.Analysis.Core.IO.AtomicFile.TempMarker + "2147483647-0f");
+        File.WriteAllText(leftover, "{\"blocks\": [");
         var again = MsunProcess.Run(Study(killed));
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Contains("msun study: reusing", again.Stderr); // the finished study step is not run again
         foreach (string file in new[] { "accuracy.csv", "seeds.csv", "comparison.csv", "macs.csv", Path.Combine("study", "profile.csv"), Path.Combine("study", "split.csv") })
             Assert.True(File.ReadAllBytes(Path.Combine(whole, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(killed, file))), file + " differs");
-        Assert.DoesNotContain(Directory.GetFiles(killed, "*", SearchOption.AllDirectories), f => f.Contains(".tmp-", StringComparison.Ordinal));
+        // The rerun removes every temporary file whose writer is gone, and says so.
+        Assert.Contains("removed 1 temporary file(s) of an interrupted write", again.Stderr);
+        Assert.Empty(Directory.EnumerateFiles(killed, "*" + Msun.Analysis.Core.IO.AtomicFile.TempMarker + "*", SearchOption.AllDirectories));
     }
 
     [Fact]

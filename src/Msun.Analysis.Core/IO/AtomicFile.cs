@@ -62,6 +62,53 @@ public static class AtomicFile
         return removed;
     }
 
+    /// <summary>
+    /// Deletes, anywhere under <paramref name="folder"/>, the temporary files whose writer is no longer running (the
+    /// process id in the name, see <see cref="Write"/>): leftovers of a run killed mid-write. A live writer's file is kept.
+    /// </summary>
+    /// <returns>The files removed.</returns>
+    public static IReadOnlyList<string> DeleteLeftoversOfDeadWriters(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (!Directory.Exists(folder)) return [];
+        var removed = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(folder, "*" + TempMarker + "*", SearchOption.AllDirectories))
+            if (WriterOf(file) is int pid && !IsRunning(pid) && TryDelete(file))
+                removed.Add(file);
+        return removed;
+    }
+
+    /// <summary>The writer's process id in a temporary file's name (<c>target.tmp-PID-GUID</c>), or null when the name is not one of ours.</summary>
+    private static int? WriterOf(string file)
+    {
+        string name = Path.GetFileName(file);
+        int at = name.LastIndexOf(TempMarker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        string rest = name[(at + TempMarker.Length)..];
+        int dash = rest.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+            ? pid
+            : null;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static bool TryDelete(string file)
     {
         try

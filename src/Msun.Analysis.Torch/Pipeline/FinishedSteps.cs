@@ -34,6 +34,18 @@ public sealed class FinishedSteps(IProgress<ReproductionProgress>? progress)
     public static void Record(string recordPath, string configuration, Action<Utf8JsonWriter>? extra = null) =>
         KeyedStep.Save(recordPath, configuration, extra);
 
+    /// <summary>
+    /// Removes the temporary files a killed run left under <paramref name="root"/> mid-write (their writer is gone;
+    /// the files they were replacing are intact), saying how many. Runs before any step, so a rerun leaves a clean folder.
+    /// </summary>
+    public void RemoveInterruptedWrites(string root)
+    {
+        var removed = AtomicFile.DeleteLeftoversOfDeadWriters(root);
+        if (removed.Count > 0)
+            progress?.Report(new ReproductionProgress("cleanup",
+                $"removed {removed.Count} temporary file(s) of an interrupted write, e.g. {Path.GetRelativePath(root, removed[0])}"));
+    }
+
     /// <summary>Notes and reports a step found finished by its own record (a complete checkpoint).</summary>
     public void Reuse(string step, string message)
     {

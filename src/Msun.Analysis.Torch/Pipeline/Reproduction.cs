@@ -209,6 +209,7 @@ public static class Reproduction
         Directory.CreateDirectory(root);
         var training = HoldOut(train).Training;
         steps ??= new FinishedSteps(progress);
+        steps.RemoveInterruptedWrites(root);
         var reusedBefore = steps.Reused.Count; // a larger run's earlier steps are not this call's
         var seconds = new Dictionary<string, double>();
 

@@ -153,6 +153,7 @@ public static class StudyPipeline
         // with a provisional split; Reproduction.Run checks the real one again before MSUN trains.
         var provisional = options.Reproduction with { Split = options.ForcedSplit ?? 1 };
         Reproduction.Preflight(provisional, reference, root);
+        steps.RemoveInterruptedWrites(root);
         var studyOptions = options.Study(reference);
         var (training, studyImages) = Reproduction.HoldOut(train);
         int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
