@@ -1,5 +1,6 @@
 using System.Text;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.Tables;
 
 namespace Msun.Analysis.Reports;
 
@@ -73,6 +74,13 @@ public sealed class HtmlReport
         var table = new HtmlTable("", caption, header);
         foreach (var row in rows) table.Row(row);
         _parts.Add(table.ToString());
+        return this;
+    }
+
+    /// <summary>Adds a shared result table (<see cref="ResultTables"/>).</summary>
+    public HtmlReport Table(ResultTable table)
+    {
+        _parts.Add(HtmlTable.Render(table));
         return this;
     }
 

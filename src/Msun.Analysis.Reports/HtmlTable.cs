@@ -1,11 +1,12 @@
-using System.Globalization;
 using System.Text;
+using Msun.Analysis.Core.Tables;
 
 namespace Msun.Analysis.Reports;
 
 /// <summary>
-/// The toolkit's one HTML table renderer, shared by the HTML report (<see cref="HtmlReport.Table"/>) and the
-/// notebook formatters: escaped text cells, an optional caption, invariant-culture number helpers.
+/// The toolkit's one HTML table renderer, shared by the HTML report (<see cref="HtmlReport.Table(ResultTable)"/>) and the
+/// notebook formatters: escaped text cells and an optional caption. What a result table holds is defined once in
+/// <see cref="ResultTables"/>; <see cref="Render"/> draws it.
 /// </summary>
 public sealed class HtmlTable
 {
@@ -55,14 +56,14 @@ public sealed class HtmlTable
     /// <summary>HTML-escapes text: the five markup characters only (<see cref="HtmlReport.Encode"/>), so "±" stays readable.</summary>
     public static string Encode(string text) => HtmlReport.Encode(text);
 
-    /// <summary>A number with fixed decimals; "undefined" for NaN.</summary>
-    public static string Number(double value, int decimals = 4) =>
-        double.IsNaN(value) ? "undefined" : value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    /// <summary>A count with thousands separators.</summary>
-    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    /// <summary>A fraction as a percentage with two decimals; "undefined" for NaN.</summary>
-    public static string Percent(double fraction) =>
-        double.IsNaN(fraction) ? "undefined" : (fraction * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
+    /// <summary>A shared result table as HTML (<see cref="ResultTables"/> defines its content).</summary>
+    /// <param name="table">The table.</param>
+    /// <param name="cssClass">An extra CSS class (may be empty).</param>
+    public static string Render(ResultTable table, string cssClass = "")
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var html = new HtmlTable(cssClass, table.Caption, table.Header);
+        foreach (var row in table.Rows) html.Row(row);
+        return html.ToString();
+    }
 }

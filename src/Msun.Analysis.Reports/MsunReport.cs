@@ -1,5 +1,6 @@
 using System.Globalization;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Tables;
 
 namespace Msun.Analysis.Reports;
 
@@ -27,7 +28,7 @@ public static class MsunReport
         if (results.Grids.Count > 0) Grids(report, results);
         if (results.Splits.Count > 0) Splits(report, results);
         var accuracy = results.AllAccuracy();
-        if (accuracy.Count > 0) Accuracy(report, accuracy);
+        if (accuracy.Count > 0) Accuracy(report, accuracy, results.Seeds.FirstOrDefault()?.Value);
         var comparison = results.Comparisons.FirstOrDefault()?.Value;
         if (comparison is { Claims.Count: > 0 }) Claims(report, comparison);
         if (results.AllMacs() is { } macs) Costs(report, macs, comparison);
@@ -54,11 +55,8 @@ public static class MsunReport
         {
             var profile = f.Value;
             report.Add(Figures.CkaProfile(profile, f.Label));
-            report.Table($"CKA per block and probe, {f.Label} (mean ± std over repeats)",
-                ["block", "index", .. profile.Probes.Select(p => $"probe {p} px"), "repeats"],
-                profile.Blocks.Select(b => (IReadOnlyList<string>)
-                    [b.Name, Int(b.Index), .. profile.Probes.Select(p => MeanStd(profile.Cell(b.Name, p).Summary.Mean, profile.Cell(b.Name, p).Summary.StandardDeviation)),
-                     Int(profile.Cell(b.Name, profile.Probes[0]).Summary.Count)]));
+            report.Table(ResultTables.Profile(profile, f.Label));
+            if (ResultTables.ProfileNull(profile) is { } nullTable) report.Table(nullTable);
         }
     }
 
@@ -71,9 +69,7 @@ public static class MsunReport
         {
             var g = f.Value;
             report.Add(Figures.CkaHeatmap(g, f.Label));
-            report.Table($"Block × block CKA, {f.Label}, probe {g.Probe} px (mean over {g.Repeats.Count} repeats; rows: reference size)",
-                ["reference \\ probe", .. g.ColumnBlocks],
-                g.RowBlocks.Select((r, i) => (IReadOnlyList<string>)[r, .. g.ColumnBlocks.Select((_, j) => Cka(g.Mean[i, j]))]));
+            report.Table(ResultTables.Grid(g, f.Label));
         }
 
         var pairs = results.Grids.GroupBy(f => string.Join(",", f.Value.RowBlocks) + ";" + string.Join(",", f.Value.ColumnBlocks)).Where(g => g.Count() > 1);
@@ -95,38 +91,28 @@ public static class MsunReport
             var s = f.Value;
             report.Add(Figures.SplitOnProfile(s, f.Label));
             report.Preformatted(s.Explain());
-            report.Table($"Evidence per block, {f.Label}", ["probe", "block", "index", "mean", "band low", "band high", "τ", "status"],
-                s.Probes.SelectMany(p => p.Blocks.Select(b => (IReadOnlyList<string>)
-                    [Int(p.Probe), b.Block, Int(b.Index), Cka(b.Mean), Cka(b.Lower), Cka(b.Upper), Cka(p.Threshold), b.Status.ToString().ToLowerInvariant()])));
+            foreach (var table in ResultTables.Split(s, f.Label)) report.Table(table);
         }
     }
 
-    private static void Accuracy(HtmlReport report, IReadOnlyList<MultiScaleAccuracy> accuracy)
+    private static void Accuracy(HtmlReport report, IReadOnlyList<MultiScaleAccuracy> accuracy, SeedAccuracyTable? seeds)
     {
         report.Heading("Accuracy across test sizes");
         report.Paragraph("Top-1 accuracy on the test images shrunk to each test size. Routed: each size goes to the branch the model routes it to (the deployable figure); "
             + "best-of-branches: the best branch per size (the paper's oracle choice); branch:NAME: one subnet at every size.");
         report.Add(Figures.AccuracyBySize(accuracy));
         report.Add(Figures.AverageAccuracyBars(accuracy));
-        var sizes = accuracy.SelectMany(a => a.TestSizes).Distinct().Order().ToArray();
-        report.Table("Top-1 accuracy (%) per test size", ["model", "scoring", .. sizes.Select(s => $"{s} px"), "average", "images"],
-            accuracy.Select(a => (IReadOnlyList<string>)
-                [a.Model, a.Scoring, .. sizes.Select(s => a.Sizes.FirstOrDefault(x => x.Size == s) is { } x ? Percent(x.Accuracy) : "–"),
-                 Percent(a.MeanAccuracy), Int(a.Images)]));
+        report.Table(ResultTables.Accuracy(accuracy));
+        if (seeds is not null) report.Table(ResultTables.SeedAccuracy(seeds));
     }
 
     private static void Claims(HtmlReport report, MethodComparison comparison)
     {
         report.Heading("The paper's claims");
         report.Paragraph("Each claim is judged from 95 % intervals of paired differences over the same test images and the training seeds (comparison.json), never from point estimates.");
-        report.Table("Claims", ["claim", "outcome", "evidence"], comparison.Claims.Select(c => (IReadOnlyList<string>)[c.Claim, c.OutcomeName, c.Evidence]));
-        report.Table("Paired differences (percentage points, 95 % interval)", ["difference", "test size", "mean", "low", "high", "seeds"],
-            comparison.Differences.Select(d => (IReadOnlyList<string>)
-                [$"{d.Minuend} − {d.Subtrahend}", d.Size is int s ? Int(s) : "mean over sizes", Pp(d.Interval.Mean), Pp(d.Interval.Low), Pp(d.Interval.High),
-                 $"{d.Interval.MinuendSeeds} vs {d.Interval.SubtrahendSeeds}"]));
+        report.Table(ResultTables.Claims(comparison));
+        report.Table(ResultTables.Differences(comparison));
     }
-
-    private static string Pp(double fraction) => (100 * fraction).ToString("+0.00;-0.00", CultureInfo.InvariantCulture);
 
     private static void Costs(HtmlReport report, MacTable macs, MethodComparison? comparison)
     {
@@ -136,10 +122,8 @@ public static class MsunReport
         report.Add(Figures.ParameterBars(macs, comparison?.Rows));
         report.Add(Figures.MeanMacsBars(macs));
         report.Add(Figures.MacsBySize(macs));
-        report.Table("MACs per test size", ["model", "test size (px)", "branch", "input size (px)", "parameters", "MACs (millions)"],
-            macs.Rows.Select(r => (IReadOnlyList<string>)
-                [r.Model, Int(r.TestSize), r.Branch, Int(r.InputSize), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
-                 (r.Macs / 1e6).ToString("0.00", CultureInfo.InvariantCulture)]));
+        if (comparison is not null) report.Table(ResultTables.MethodCosts(comparison));
+        report.Table(ResultTables.Macs(macs));
     }
 
     private static Dictionary<string, string> SplitOptions(Core.SplitSelection.SplitRecommendation s) => new()
@@ -158,11 +142,4 @@ public static class MsunReport
     private static IReadOnlyList<string> Row(params string[] cells) => cells;
 
     private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string Cka(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "undefined";
-
-    private static string MeanStd(double mean, double std) =>
-        double.IsFinite(std) ? $"{Cka(mean)} ± {Cka(std)}" : Cka(mean);
-
-    private static string Percent(double v) => (100 * v).ToString("0.00", CultureInfo.InvariantCulture);
 }

@@ -42,6 +42,9 @@ public sealed class ResultsFolder
     /// <summary>The comparison of methods written by <c>msun reproduce</c> and <c>msun study</c>.</summary>
     public const string ComparisonJson = ResultFiles.ComparisonJson;
 
+    /// <summary>The accuracy over training seeds written by <c>msun reproduce</c> and <c>msun study</c>.</summary>
+    public const string SeedsJson = ResultFiles.SeedsJson;
+
     /// <summary>Every file name looked for.</summary>
     public static IReadOnlyList<string> KnownFiles { get; } = [ProfileJson, GridJson, SplitJson, AccuracyJson, MacsJson];
 
@@ -89,7 +92,7 @@ public sealed class ResultsFolder
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException(File.Exists(root) ? $"{root} is a file; expected a results folder." : $"{root}: no such folder.");
         var all = Directory.EnumerateFiles(root, "*.json", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
-            .Where(f => KnownFiles.Contains(System.IO.Path.GetFileName(f)) || System.IO.Path.GetFileName(f) == ComparisonJson).Order(StringComparer.Ordinal).ToArray();
+            .Where(f => KnownFiles.Contains(System.IO.Path.GetFileName(f)) || System.IO.Path.GetFileName(f) is ComparisonJson or SeedsJson).Order(StringComparer.Ordinal).ToArray();
         // Accuracy and MAC files in a folder below one that has its own are the inputs it summarises (e.g. one file per
         // training seed under the seeds' pooled result): the summary is shown, not each input again.
         var files = all.Where(f => !SummarisedAbove(f, root, all)).ToArray();
@@ -105,6 +108,7 @@ public sealed class ResultsFolder
         var accuracy = new List<ResultFile<IReadOnlyList<MultiScaleAccuracy>>>();
         var macs = new List<ResultFile<MacTable>>();
         var comparisons = new List<ResultFile<MethodComparison>>();
+        var seeds = new List<ResultFile<SeedAccuracyTable>>();
         foreach (string path in files)
         {
             string rel = System.IO.Path.GetRelativePath(root, path);
@@ -134,6 +138,9 @@ public sealed class ResultsFolder
                     case ComparisonJson:
                         comparisons.Add(new(path, rel, dirLabel, MethodComparison.ReadJsonFile(path)));
                         break;
+                    case SeedsJson:
+                        seeds.Add(new(path, rel, dirLabel, SeedAccuracyTable.ReadJsonFile(path)));
+                        break;
                     case MacsJson:
                         var table = MacTable.ReadJsonFile(path);
                         if (table.Rows.Count == 0) throw new InvalidDataException("it holds no rows.");
@@ -157,11 +164,15 @@ public sealed class ResultsFolder
         result.Accuracy = accuracy;
         result.Macs = macs;
         result.Comparisons = comparisons;
+        result.Seeds = seeds;
         return result;
     }
 
     /// <summary>Comparisons of methods (<c>comparison.json</c>): whole-model parameters, paired differences and the judged claims.</summary>
     public IReadOnlyList<ResultFile<MethodComparison>> Comparisons { get; private set; } = [];
+
+    /// <summary>Accuracy per method over training seeds (<c>seeds.json</c>): mean ± std per test size.</summary>
+    public IReadOnlyList<ResultFile<SeedAccuracyTable>> Seeds { get; private set; } = [];
 
     private static bool SummarisedAbove(string file, string root, IReadOnlyList<string> all)
     {

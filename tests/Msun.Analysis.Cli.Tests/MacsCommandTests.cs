@@ -14,9 +14,9 @@ public class MacsCommandTests
         Assert.True(outcome.ExitCode == 0, outcome.Stderr);
         Assert.Equal("", outcome.Stderr);
         var lines = outcome.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(4, lines.Length);
-        Assert.Matches(@"^backbone\s+size\s+input\s+parameters\s+MACs\s+GMACs\s+other ops$", lines[0]);
-        Assert.Matches(@"^resnet18\s+224\s+224\s+11,689,512\s+1,814,073,344\s+1\.814\s", lines[3]);
+        Assert.Equal(5, lines.Length); // caption, header, one row per size
+        Assert.Matches(@"^model\s+test size\s+branch\s+input\s+parameters\s+MACs\s+MACs \(M\)\s+other ops$", lines[1]);
+        Assert.Matches(@"^resnet18\s+224\s+network\s+224\s+11,689,512\s+1,814,073,344\s+1,814\.07\s", lines[4]);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class MsunCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Stderr);
         // 25,995,432 = ResNet-50's 25,557,032 + two more stems (3×3, 5×5) and layer1 copies, counted by hand in MsunNetworkTests.
         Assert.Contains("parameters: MSUN 25,995,432 (26.00 M) vs resnet50 25,557,032 (25.56 M)", run.Stdout);
-        Assert.Contains("msun resnet50 split 2    32     32", run.Stdout);
+        Assert.Matches(@"msun resnet50 split 2\s+32\s+\S+\s+32\s", run.Stdout); // test size 32 runs natively at 32 on its branch
         Assert.Contains("4,089,184,256", run.Stdout); // the large branch at 224 is ResNet-50's textbook 4.1 GMACs
     }
 

@@ -14,7 +14,7 @@ public sealed class FormatterTests
 
     private static readonly ProfileBlock[] Blocks = [new("stem", 1), new("layer1", 2), new("layer2", 3), new("layer3", 4)];
 
-    // Repeats chosen so that mean and sample std are exact in 4 decimals: {0.2, 0.4} -> 0.3000 ± 0.1414.
+    // Mean and sample std by hand, in the tables' 3 decimals (ResultTables): {0.2, 0.4} -> 0.300 ± 0.141 (0.1414…).
     private static CkaProfile Profile() => new(Blocks, [7, 14],
         [
             new("stem", 7, [0.2, 0.4]), new("stem", 14, [0.5, 0.5]),
@@ -36,9 +36,9 @@ public sealed class FormatterTests
         Assert.Contains("<div class=\"msun-chart\">", html);
         Assert.Contains("Plotly.newPlot(", html);
         string table = Table(html);
-        Assert.Contains("<td>stem</td><td>0.3000 ± 0.1414</td><td>0.5000 ± 0.0000</td>", table);
-        Assert.Contains("<td>layer1</td><td>0.3250 ± 0.0354</td><td>0.6500 ± 0.0707</td>", table);
-        Assert.Contains("<td>layer3</td><td>undefined</td><td>0.6100 ± 0.0141</td>", table); // a NaN repeat is never averaged away
+        Assert.Contains("<td>stem</td><td>0.300 ± 0.141</td><td>0.500 ± 0.000</td>", table);
+        Assert.Contains("<td>layer1</td><td>0.325 ± 0.035</td><td>0.650 ± 0.071</td>", table);
+        Assert.Contains("<td>layer3</td><td>undefined</td><td>0.610 ± 0.014</td>", table); // a NaN repeat is never averaged away
         Assert.Contains("<th>probe 7 px</th><th>probe 14 px</th>", table);
     }
 
@@ -85,7 +85,7 @@ public sealed class FormatterTests
     }
 
     [Fact]
-    public void Accuracies_as_array_list_or_one_result_show_one_column_per_model()
+    public void Accuracies_as_array_list_or_one_result_show_one_row_per_model()
     {
         var vanilla = Accuracy("vanilla", 0.5, 0.75);
         var mst = Accuracy("mst", 0.625, 0.875);
@@ -93,13 +93,14 @@ public sealed class FormatterTests
         foreach (object value in new object[] { new[] { vanilla, mst }, new List<MultiScaleAccuracy> { vanilla, mst } })
         {
             string table = Table(Html(value));
-            Assert.Contains("<th>test size</th><th>vanilla</th><th>mst</th>", table);
-            Assert.Contains("<tr><td>14</td><td>50.00 %</td><td>62.50 %</td></tr>", table);
-            Assert.Contains("<tr><td>mean</td><td>62.50 %</td><td>75.00 %</td></tr>", table);
+            // Per size in %, then the mean over the sizes and the images.
+            Assert.Contains("<th>model</th><th>scoring</th><th>14 px</th><th>28 px</th><th>mean</th><th>images</th>", table);
+            Assert.Contains("<tr><td>vanilla</td><td>routed</td><td>50.00</td><td>75.00</td><td>62.50</td><td>8</td></tr>", table);
+            Assert.Contains("<tr><td>mst</td><td>routed</td><td>62.50</td><td>87.50</td><td>75.00</td><td>8</td></tr>", table);
         }
         string single = Html(vanilla);
         Assert.Contains("Plotly.newPlot(", single);
-        Assert.Contains("<tr><td>28</td><td>75.00 %</td></tr>", Table(single));
+        Assert.Contains("<tr><td>vanilla</td><td>routed</td><td>50.00</td><td>75.00</td><td>62.50</td><td>8</td></tr>", Table(single));
     }
 
     [Fact]
@@ -109,7 +110,7 @@ public sealed class FormatterTests
         string html = Html(macs);
 
         Assert.Contains("Plotly.newPlot(", html);
-        Assert.Contains("<td>resnet18-small</td><td>28</td><td>network</td><td>28</td><td>175,258</td><td>12,345,678</td><td>0.0123</td>", Table(html));
+        Assert.Contains("<td>resnet18-small</td><td>28</td><td>network</td><td>28</td><td>175,258</td><td>12,345,678</td><td>12.35</td><td>0</td>", Table(html));
     }
 
     // 8 examples per size, 4 classes of 2; accuracy 0.5 at 14 px and the given value at 28 px.

@@ -85,4 +85,23 @@ public class ResultsFolderTests
         Assert.Equal(all.Select(r => (r.Model, r.Scoring)).Order(), folder.AllAccuracy().Select(r => (r.Model, r.Scoring)).Order());
         Assert.Equal(macs.Rows.Count, folder.AllMacs()!.Rows.Count);
     }
+
+    [Fact]
+    public void TheSeedTableOfAReproductionIsReadAndShownInTheReport()
+    {
+        using var tmp = new TempFolder();
+        Msun.Analysis.Core.Results.MultiScaleResultFiles.WriteJsonFile(Path.Combine(tmp.Path, "accuracy.json"), SampleResults.Accuracies());
+        // Seeds at 0.5 and 0.7: mean 60 %, sample std 0.1·√2 = 14.14 pp.
+        var seeds = new Msun.Analysis.Core.Results.SeedAccuracyTable(
+        [
+            new("vanilla", "routed", 7, [0, 1], [0.5, 0.7]),
+            new("vanilla", "routed", null, [0, 1], [0.5, 0.7]),
+        ]);
+        seeds.WriteJsonFile(Path.Combine(tmp.Path, "seeds.json"));
+
+        var folder = ResultsFolder.Load(tmp.Path);
+
+        Assert.Equal(seeds, Assert.Single(folder.Seeds).Value);
+        Assert.Contains("<tr><td>vanilla</td><td>routed</td><td>60.00 ± 14.14</td><td>60.00 ± 14.14</td></tr>", MsunReport.Build(folder).ToHtml());
+    }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Pipeline;
@@ -87,15 +87,8 @@ internal static class EvaluateCommand
 
         Console.WriteLine($"{outcome.ModelName}, {outcome.Parameters:N0} parameters, {data.Count} {split} images, reference {reference} px, " +
                           $"test images downsampled bilinearly (antialias={(antialias ? "true" : "false")})");
-        Console.WriteLine($"{"size",5} {"branch",8} {"MACs/image",14} " + string.Join(" ", results.Select(r => $"{r.Scoring,18}")));
-        foreach (int size in testSizes)
-        {
-            var row = outcome.Macs.First(r => r.TestSize == size);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size,5} {row.Branch,8} {row.Macs,14:N0} ")
-                              + string.Join(" ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.AccuracyAt(size),18:P2}"))));
-        }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $" mean {"",8} {outcome.Macs.Average(r => (double)r.Macs),14:N0} ")
-                          + string.Join(" ", results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.MeanAccuracy,18:P2}"))));
+        Console.Write(ResultTables.Accuracy(results).ToText());
+        Console.Write(ResultTables.Macs(new MacTable(outcome.Macs)).ToText()); // the routed network's cost; every branch's is in macs.json
         Console.WriteLine($"written: {string.Join(", ", Outputs.Select(f => Path.Combine(output.FullName, f)))}");
         return 0;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Unified;
@@ -55,7 +56,8 @@ internal static class MacsCommand
 
             if (!parse.GetValue(json) && table.Provenance.TryGetValue("parameters", out var counts))
                 Console.WriteLine(counts);
-            Console.WriteLine(parse.GetValue(json) ? table.ToJson(indented: false) : ToText(table));
+            if (parse.GetValue(json)) Console.WriteLine(table.ToJson(indented: false));
+            else Console.Write(ResultTables.Macs(table).ToText());
             return 0;
         }));
         return command;
@@ -141,19 +143,4 @@ internal static class MacsCommand
 
         return [.. rows];
     }
-
-    private static string ToText(MacTable table)
-    {
-        string[] header = ["backbone", "size", "input", "parameters", "MACs", "GMACs", "other ops"];
-        var rows = table.Rows.Select(r => new[]
-        {
-            r.Model, N(r.TestSize), N(r.InputSize), N(r.Parameters), N(r.Macs),
-            r.GigaMacs.ToString("F3", CultureInfo.InvariantCulture), N(r.OtherOps),
-        }).ToArray();
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Length == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
-        return string.Join('\n', new[] { Line(header) }.Concat(rows.Select(Line)));
-    }
-
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

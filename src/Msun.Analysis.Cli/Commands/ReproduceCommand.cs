@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch.Pipeline;
 using TorchSharp;
 
@@ -50,16 +50,9 @@ internal static class ReproduceCommand
         using var cancel = CliCancellation.OnCtrlC("reproduce");
         var result = CliErrors.Work(() => Reproduction.Run(options, train, test, output.FullName, PipelineCommandOptions.StepLog, cancel.Token));
 
-        var accuracy = result.Accuracy;
-        var sizes = accuracy[0].TestSizes;
-        Console.WriteLine($"{"model",-6} {"scoring",-18} " + string.Join(" ", sizes.Select(s => $"{s + " px",7}")) + $" {"mean",7} {"params",10} {"MACs/img",12} {"vs van.",7}");
-        foreach (var a in accuracy)
-        {
-            var row = result.Comparison.Row(a.Model, a.Scoring);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{a.Model,-6} {a.Scoring,-18} {string.Join(" ", sizes.Select(s => $"{100 * a.AccuracyAt(s),7:F2}"))} {100 * a.MeanAccuracy,7:F2} {row.Parameters,10:N0} {row.MeanMacs,12:N0} {row.MacsRatioToVanilla,7:F3}"));
-        }
-
+        // Mean ± std over the seeds, as in verdict.md; the pooled counts only when there is no seed table.
+        Console.Write((result.Seeds is { } perSeed ? ResultTables.SeedAccuracy(perSeed) : ResultTables.Accuracy(result.Accuracy)).ToText());
+        Console.Write(ResultTables.MethodCosts(result.Comparison).ToText());
         Console.WriteLine();
         Console.WriteLine(result.Comparison.Verdict);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

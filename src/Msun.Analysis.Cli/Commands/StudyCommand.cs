@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Msun.Analysis.Core.Results;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Reports;
 using Msun.Analysis.Torch.Pipeline;
 using Msun.Analysis.Torch.Unified;
@@ -77,8 +78,8 @@ internal static class StudyCommand
         CliBlas.NoteIfManaged("study");
         var result = CliErrors.Work(() => StudyPipeline.Run(options, train, test, outDir, WriteReport, PipelineCommandOptions.StepLog, cancel.Token));
 
-        foreach (var c in result.Reproduction.Comparison.Claims)
-            Console.WriteLine($"{c.OutcomeName.ToUpperInvariant()}: {c.Claim} ({c.Evidence})");
+        if (result.Reproduction.Comparison.Claims.Count > 0)
+            Console.Write(ResultTables.Claims(result.Reproduction.Comparison).ToText());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"split: recommended {result.Recommendation.Split}, trained {result.TrainedSplit}; {result.Elapsed.TotalMinutes:F1} min; verdict: {Path.Combine(outDir, ResultFiles.VerdictMarkdown)}; report: {result.ReportPath}"));
         return 0;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Msun.Analysis.Core;
 using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Capture;
@@ -154,7 +155,8 @@ internal static class StudyScalesCommand
         var result = ScaleStudy.Run(studyModel, data, options, StudyProgress(ConsoleProgress.ForStderr()));
 
         var written = result.Save(r.Out.FullName, overwrite: r.Force);
-        Console.WriteLine(Table(result));
+        Console.Write(ResultTables.Profile(result.Profile).ToText());
+        if (ResultTables.ProfileNull(result.Profile) is { } nullTable) Console.Write(nullTable.ToText());
         Console.Error.WriteLine($"msun study-scales: {watch.Elapsed.TotalSeconds:F1} s; wrote {string.Join(", ", written.Select(Path.GetFileName))} to {r.Out.FullName}");
         return 0;
     }
@@ -221,29 +223,6 @@ internal static class StudyScalesCommand
         ModelSource.PyTorchWeights => $"weights {m.Path}",
         _ => "freshly initialised, untrained",
     };
-
-    private static string Table(ScaleStudyResult result)
-    {
-        var profile = result.Profile;
-        int width = Math.Max("block".Length, profile.Blocks.Max(b => b.Name.Length));
-        var sb = new System.Text.StringBuilder();
-        sb.Append($"{"block".PadRight(width)}  {"#",2}  {"probe",5}  mean ± std\n");
-        foreach (var cell in profile.Cells)
-        {
-            var block = profile.Blocks.First(b => b.Name == cell.Block);
-            var s = cell.Summary;
-            string value = s.UndefinedReason is not null
-                ? "undefined"
-                : string.Create(CultureInfo.InvariantCulture, $"{s.Mean:0.0000} ± {(double.IsNaN(s.StandardDeviation) ? "n/a" : s.StandardDeviation.ToString("0.0000", CultureInfo.InvariantCulture))}");
-            if (cell.Interval is { } ci)
-                value += string.Create(CultureInfo.InvariantCulture, $"  CI [{ci.Low:0.0000}, {ci.High:0.0000}]");
-            if (cell.NullDistribution is { } nd)
-                value += string.Create(CultureInfo.InvariantCulture, $"  null {nd.Mean:0.0000} ± {nd.StandardDeviation:0.0000}");
-            sb.Append($"{cell.Block.PadRight(width)}  {block.Index,2}  {cell.Probe,5}  {value}\n");
-        }
-        sb.Append($"{profile.Provenance["estimator"]} CKA, reference {profile.Provenance["reference_size"]} px, {profile.Provenance["repeats"]} subsets of {profile.Provenance["examples_per_repeat"]} images.");
-        return sb.ToString();
-    }
 
     /// <summary>The study's steps on the progress bar: one task for the subsets, one for the bootstrap and permutation null.</summary>
     internal static IProgress<ScaleStudyProgress> StudyProgress(ConsoleProgress bar) => new SyncProgress<ScaleStudyProgress>(p =>

@@ -5,6 +5,7 @@ using Msun.Analysis.Core.IO;
 using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Core.Tables;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
@@ -504,33 +505,14 @@ public static class Reproduction
             sb.AppendLine($"- Note: {n}");
         sb.AppendLine().AppendLine("## Summary").AppendLine().AppendLine(comparison.Verdict).AppendLine();
 
-        var sizes = outcome.Pooled[0].TestSizes;
+        // The tables are the ones the report and the msun commands show (ResultTables), as Markdown.
         sb.AppendLine("## Accuracy per test size (mean ± std over seeds)").AppendLine();
-        sb.AppendLine("| model | scoring | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " | mean |");
-        sb.AppendLine("|---|---|" + string.Concat(sizes.Select(_ => "---|")) + "---|");
-        string Cell(SeedAccuracyRow r) => double.IsNaN(r.Std)
-            ? (100 * r.Mean).ToString("F2", ci)
-            : $"{(100 * r.Mean).ToString("F2", ci)} ± {(100 * r.Std).ToString("F2", ci)}";
-        foreach (var a in outcome.Pooled)
-            sb.AppendLine($"| {a.Model} | {a.Scoring} | " + string.Join(" | ", sizes.Select(s => Cell(outcome.Seeds.Row(a.Model, a.Scoring, s)))) +
-                          $" | {Cell(outcome.Seeds.Row(a.Model, a.Scoring, null))} |");
-
+        sb.Append(ResultTables.SeedAccuracy(outcome.Seeds).ToMarkdown());
         if (comparison.Differences.Count > 0)
-        {
-            sb.AppendLine().AppendLine("## Paired differences, MSUN routed minus each baseline (pp, 95 % interval)").AppendLine();
-            sb.AppendLine("| baseline | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " | mean |");
-            sb.AppendLine("|---|" + string.Concat(sizes.Select(_ => "---|")) + "---|");
-            string D(NamedDifference d) => string.Create(ci, $"{100 * d.Interval.Mean:+0.00;-0.00} [{100 * d.Interval.Low:+0.00;-0.00}, {100 * d.Interval.High:+0.00;-0.00}]");
-            foreach (var other in comparison.Differences.Select(d => d.Subtrahend).Distinct())
-                sb.AppendLine($"| {other} | " + string.Join(" | ", sizes.Select(s => D(comparison.Differences.Single(d => d.Subtrahend == other && d.Size == s)))) +
-                              $" | {D(comparison.Differences.Single(d => d.Subtrahend == other && d.Size is null))} |");
-        }
-
+            sb.AppendLine().AppendLine("## Paired differences, MSUN routed minus each baseline").AppendLine().Append(ResultTables.Differences(comparison).ToMarkdown());
         sb.AppendLine().AppendLine("## Parameters and MACs").AppendLine();
-        sb.AppendLine("| model | parameters (whole model) | mean MACs per image (routed) | vs Vanilla |");
-        sb.AppendLine("|---|---|---|---|");
-        foreach (var r in comparison.Rows.Where(r => r.Scoring == MultiScaleScoring.Routed))
-            sb.AppendLine(string.Create(ci, $"| {r.Method} | {r.Parameters:N0} | {r.MeanMacs:N0} | {r.MacsRatioToVanilla:F3} |"));
+        sb.Append(ResultTables.MethodCosts(comparison).ToMarkdown());
+        var sizes = outcome.Pooled[0].TestSizes;
         sb.AppendLine().AppendLine("MACs per image (routed):").AppendLine();
         sb.AppendLine("| model | " + string.Join(" | ", sizes.Select(s => $"{s} px")) + " |");
         sb.AppendLine("|---|" + string.Concat(sizes.Select(_ => "---|")));

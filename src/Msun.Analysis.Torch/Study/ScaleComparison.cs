@@ -5,7 +5,13 @@ using static TorchSharp.torch;
 
 namespace Msun.Analysis.Torch.Study;
 
-/// <summary>Options of a scale comparison, validated at construction; the record goes into the result as provenance.</summary>
+/// <summary>
+/// Options of the pairwise engine (<see cref="ScaleComparison.Run"/>: any module, any batch pairs, every estimator including
+/// the in-memory one), validated at construction; the record goes into the result as provenance. A scale study is
+/// configured with <see cref="ScaleStudyOptions"/> only, which builds these for each probe
+/// (<see cref="ScaleStudyOptions.Comparison"/>). The rules that tie estimator, kernel and HSIC together live here, once;
+/// the study's own choices (a short final batch dropped, unbiased streaming HSIC by default) live in <see cref="ScaleStudyOptions"/>.
+/// </summary>
 public sealed record ScaleComparisonOptions
 {
     /// <summary>Creates options.</summary>
@@ -58,8 +64,8 @@ public sealed record ScaleComparisonOptions
     /// <summary>The HSIC estimator actually used (always unbiased for minibatch).</summary>
     public HsicEstimator Hsic { get; }
 
-    /// <summary>Whether the layer × layer grid is reported.</summary>
-    public bool FullGrid { get; }
+    /// <summary>Whether the layer × layer grid is reported (settable with <c>with</c>: it changes no other option).</summary>
+    public bool FullGrid { get; init; }
 
     /// <summary>Minibatch only: what happens to a short final batch.</summary>
     public RaggedBatchPolicy Ragged { get; }

@@ -246,9 +246,10 @@ public static class ScaleStudy
             return names.Select((name, i) => Compress(batches.Select(x => x[i]).ToArray(), $"{name}@{side}")).ToArray();
         }
 
+        var pairwise = options.Comparison(fullGrid: false);
         Func<FeatureMatrix, FeatureMatrix, double> statistic = options.Estimator == StudyEstimator.Streaming
-            ? (x, y) => CoreCka.Compute(x, y, new CkaOptions(CkaKernel.Linear, options.StreamingHsic)).Value
-            : (x, y) => MinibatchCka.Compute(x, y, b, options.Kernel, RaggedBatchPolicy.DropFinal).Value;
+            ? (x, y) => CoreCka.Compute(x, y, new CkaOptions(pairwise.Kernel, pairwise.Hsic)).Value
+            : (x, y) => MinibatchCka.Compute(x, y, b, pairwise.Kernel, pairwise.Ragged).Value;
 
         var atReference = Collect(r => r, "reference");
         foreach (int probe in options.Probes)

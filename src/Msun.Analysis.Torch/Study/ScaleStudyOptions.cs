@@ -36,7 +36,9 @@ public enum StudyEstimator
 
 /// <summary>
 /// Options of a scale-sensitivity study (docs/METHOD.md §1), validated at construction and written
-/// into the provenance of its profile.
+/// into the provenance of its profile: the one options record of the study. Each probe runs the pairwise engine with
+/// the <see cref="ScaleComparisonOptions"/> built here (<see cref="Comparison"/>), which own the estimator's kernel and
+/// HSIC rules; this record adds the protocol (sizes, subsets, statistics, device) and the study's choices on top.
 /// </summary>
 public sealed record ScaleStudyOptions
 {
@@ -115,14 +117,10 @@ public sealed record ScaleStudyOptions
         }
         if (probes.Distinct().Count() != probes.Count)
             throw new ArgumentException($"{n[nameof(probes)]}: sizes repeat ({string.Join(",", probes)}).", nameof(probes));
-        if (!Enum.IsDefined(estimator))
-            throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "unknown StudyEstimator.");
         if (estimator == StudyEstimator.InMemory)
             throw new ArgumentException($"{n[nameof(estimator)]}: the in-memory estimator keeps every activation; the study uses minibatch, streaming or rbf, whose memory is flat in the images.", nameof(estimator));
         if (!Enum.IsDefined(activations))
             throw new ArgumentOutOfRangeException(nameof(activations), activations, "unknown ActivationPolicy.");
-        if (!Enum.IsDefined(streamingHsic))
-            throw new ArgumentOutOfRangeException(nameof(streamingHsic), streamingHsic, "unknown HsicEstimator.");
         if (imagesPerSubset < 4)
             throw new ArgumentException($"{n[nameof(imagesPerSubset)]} {imagesPerSubset}: debiased CKA (unbiased HSIC) needs at least 4 images per subset.", nameof(imagesPerSubset));
         if (batchSize < 4)
@@ -185,7 +183,13 @@ public sealed record ScaleStudyOptions
         StreamingHsic = streamingHsic;
         Device = device.ToLowerInvariant();
         StreamingMemoryLimitBytes = streamingMemoryLimitBytes;
+        // Also checks that the estimator and the HSIC estimator are known values. The study leaves a short final batch out
+        // (and notes it) rather than failing, since a subset need not be a multiple of the batch.
+        _pairwise = new ScaleComparisonOptions(estimator, kernel: SigmaFraction is double sigma ? CkaKernel.Rbf(sigma) : null,
+            hsic: streamingHsic, ragged: RaggedBatchPolicy.DropFinal);
     }
+
+    private readonly ScaleComparisonOptions _pairwise;
 
     /// <summary>Side of the square reference input.</summary>
     public int ReferenceSize { get; }
@@ -238,11 +242,11 @@ public sealed record ScaleStudyOptions
     /// <summary>Streaming only: the accumulators' memory limit in bytes.</summary>
     public long StreamingMemoryLimitBytes { get; }
 
-    /// <summary>The kernel of the chosen estimator.</summary>
-    public CkaKernel Kernel => Estimator == StudyEstimator.Rbf ? CkaKernel.Rbf(SigmaFraction!.Value) : CkaKernel.Linear;
+    /// <summary>The kernel of the chosen estimator (<see cref="ScaleComparisonOptions.Kernel"/>).</summary>
+    public CkaKernel Kernel => _pairwise.Kernel;
 
-    /// <summary>The HSIC estimator behind every value: unbiased for the minibatch forms, <see cref="StreamingHsic"/> for streaming.</summary>
-    public HsicEstimator Hsic => Estimator == StudyEstimator.Streaming ? StreamingHsic : HsicEstimator.Unbiased;
+    /// <summary>The HSIC estimator behind every value (<see cref="ScaleComparisonOptions.Hsic"/>): unbiased for the minibatch forms, <see cref="StreamingHsic"/> for streaming.</summary>
+    public HsicEstimator Hsic => _pairwise.Hsic;
 
     /// <summary>Short estimator name for files: minibatch, streaming or rbf.</summary>
     public string EstimatorName => Estimator switch
@@ -257,8 +261,7 @@ public sealed record ScaleStudyOptions
     /// batch left out (and noted).
     /// </summary>
     /// <param name="fullGrid">Also compare every reference block with every probe block.</param>
-    public ScaleComparisonOptions Comparison(bool fullGrid) =>
-        new(Estimator, kernel: Kernel, hsic: StreamingHsic, fullGrid: fullGrid, ragged: RaggedBatchPolicy.DropFinal);
+    public ScaleComparisonOptions Comparison(bool fullGrid) => _pairwise with { FullGrid = fullGrid };
 
     /// <summary>The paper-style probes below a reference size: ¼, ½ and ¾ of it (7, 14, 21 at 28); empty when none is a valid size.</summary>
     public static int[] DefaultProbes(int referenceSize) =>
