@@ -5,6 +5,8 @@
 // self-contained report.html and each figure as its own page (and PNG with --png, through Debian's chromium).
 #:project ../src/Msun.Analysis.Reports/Msun.Analysis.Reports.csproj
 #:property TreatWarningsAsErrors=true
+// File-based apps default to Native AOT, which turns off the reflection-based JSON the result files are read with.
+#:property PublishAot=false
 
 using Msun.Analysis.Reports;
 

@@ -4,6 +4,7 @@
 # run fails is left as it was and the script exits non-zero.
 #   [MSUN_FEED=DIR] notebooks/regenerate-outputs.sh [NOTEBOOK.ipynb...]   (default: every .ipynb here; python3 tidies the JSON)
 set -euo pipefail
+configuration="${MSUN_CONFIGURATION:-release}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 # The notebooks reference the libraries as packages from the local feed (Release); packing builds them, which also

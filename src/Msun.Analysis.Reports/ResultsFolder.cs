@@ -11,6 +11,12 @@ namespace Msun.Analysis.Reports;
 /// <param name="Value">The result.</param>
 public sealed record ResultFile<T>(string Path, string RelativePath, string Label, T Value);
 
+/// <summary>One line of <see cref="ResultsFolder.Listing"/>: what kind of result a file holds, where it is and what it is of.</summary>
+/// <param name="Kind"><c>profile</c>, <c>grid</c>, <c>split</c>, <c>accuracy</c> or <c>macs</c>.</param>
+/// <param name="RelativePath">Path relative to the results folder.</param>
+/// <param name="Label">What the result is of (<see cref="ResultFile{T}.Label"/>).</param>
+public sealed record ResultListing(string Kind, string RelativePath, string Label);
+
 /// <summary>
 /// The known result files under a folder, found recursively and read: <c>profile.json</c> (<see cref="CkaProfile"/>),
 /// <c>grid.json</c> (<see cref="CkaGridSummary"/>), <c>split.json</c> (<see cref="SplitRecommendation"/>),
@@ -58,6 +64,16 @@ public sealed class ResultsFolder
 
     /// <summary>MAC tables found.</summary>
     public IReadOnlyList<ResultFile<MacTable>> Macs { get; private set; } = [];
+
+    /// <summary>Every file read, by kind (profiles, grids, splits, accuracy, MACs) and then in file order.</summary>
+    public IReadOnlyList<ResultListing> Listing() =>
+    [
+        .. Profiles.Select(f => new ResultListing("profile", f.RelativePath, f.Label)),
+        .. Grids.Select(f => new ResultListing("grid", f.RelativePath, f.Label)),
+        .. Splits.Select(f => new ResultListing("split", f.RelativePath, f.Label)),
+        .. Accuracy.Select(f => new ResultListing("accuracy", f.RelativePath, f.Label)),
+        .. Macs.Select(f => new ResultListing("macs", f.RelativePath, f.Label)),
+    ];
 
     /// <summary>How many result files were read.</summary>
     public int Count => Profiles.Count + Grids.Count + Splits.Count + Accuracy.Count + Macs.Count;

@@ -54,6 +54,14 @@ public sealed class InterruptionTests : IDisposable
         return state.RootElement.GetProperty("epochs_completed").GetInt32();
     }
 
+    /// <summary>Whether process <paramref name="pid"/> ignores <paramref name="signal"/> (the SigIgn mask in /proc/PID/status).</summary>
+    private static bool Ignores(int pid, int signal)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        ulong mask = Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16);
+        return (mask >> (signal - 1) & 1) == 1;
+    }
+
     private static void AssertNoTemporaryFiles(string dir) =>
         Assert.DoesNotContain(Directory.GetFiles(dir, "*", SearchOption.AllDirectories), f => f.Contains(".tmp-", StringComparison.Ordinal));
 
@@ -99,6 +107,12 @@ public sealed class InterruptionTests : IDisposable
         {
             Assert.True(MsunProcess.WaitUntil(running, () => LoggedEpochs(run) >= 1, Patience), "the first epoch never finished");
             Thread.Sleep(200); // into the next epoch's batches
+            // Two ways this test could fail for a reason that is not msun's: the run already finished, or it was started
+            // with the signal ignored (a shell without job control starts background commands so, and children inherit
+            // it); msun then rightly keeps running. Say which instead of failing on the exit code.
+            Assert.False(running.HasExited, $"all {epochs} epochs finished before the signal could be sent");
+            Assert.False(Ignores(running.Id, signal), $"msun was started with signal {signal} ignored (inherited from the test process: " +
+                "run the tests in the foreground, or from a shell with `set -m`)");
             running.Signal(signal);
             outcome = running.Wait(Patience);
         }

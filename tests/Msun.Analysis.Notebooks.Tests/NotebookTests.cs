@@ -13,23 +13,21 @@ public sealed class NotebookTests(ITestOutputHelper log) : IDisposable
     private readonly string _out = Directory.CreateTempSubdirectory("msun-notebook-").FullName;
 
     [Theory]
-    [InlineData("01-scale-sensitivity-study", new[] { "profile.json", "grid.json", "split.json" })]
+    [InlineData("01-scale-sensitivity-study", new[] { "study/profile.json", "study/grid.json", "study/split.json" })]
     [InlineData("02-pick-subnet-depth", new[] { "profile.json", "split.json" })]
     [InlineData("03-msun-vs-baselines", new[] { "accuracy.json", "macs.json", "comparison.json" })]
     [InlineData("04-redraw-figures", new[] { "report.html" })]
     public void Notebook_runs_with_every_cell_passing(string notebook, string[] writes)
     {
         var committed = Path.Combine(NotebookRunner.NotebooksDirectory, notebook + ".ipynb");
-        var file = File.Exists(committed) ? committed : Path.ChangeExtension(committed, ".dib");
-        var run = NotebookRunner.Run(file, NotebookRunner.NotebooksDirectory, _out);
+        var run = NotebookRunner.Run(committed, NotebookRunner.NotebooksDirectory, _out);
         log.WriteLine($"{notebook}: {run.Cells.Count} cells in {run.Elapsed.TotalSeconds:F0} s");
 
         Assert.True(run.ExitCode == 0 && run.Cells.Count > 0 && run.Failed.Count == 0, run.Describe());
         Assert.Contains(run.Cells, c => c.Output.Contains("<div class=\"msun-result", StringComparison.Ordinal));
         foreach (var written in writes)
             Assert.True(File.Exists(Path.Combine(_out, notebook, written)), $"{notebook} did not write {written} into {Path.Combine(_out, notebook)}");
-        if (file == committed)
-            AssertCommittedOutputs(notebook, NotebookRunner.ReadCells(committed), run.Cells);
+        AssertCommittedOutputs(notebook, NotebookRunner.ReadCells(committed), run.Cells);
         AssertToolkitCameFromTheFeed(notebook);
     }
 

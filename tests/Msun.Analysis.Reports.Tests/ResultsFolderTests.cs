@@ -17,6 +17,11 @@ public class ResultsFolderTests
         Assert.Equal(SampleResults.Accuracies(), folder.AllAccuracy());
         Assert.Equal(SampleResults.Macs(), folder.AllMacs());
         Assert.Equal(Path.Combine("study-vanilla", "profile.json"), folder.Profiles[1].RelativePath);
+        var listing = folder.Listing();
+        Assert.Equal(folder.Count, listing.Count);
+        Assert.Equal(["profile", "profile", "grid"], listing.Take(3).Select(l => l.Kind));
+        Assert.Contains(new ResultListing("profile", Path.Combine("study-vanilla", "profile.json"), "vanilla resnet18-small"), listing);
+        Assert.Equal(folder.Splits[0].RelativePath, Assert.Single(listing, l => l.Kind == "split").RelativePath);
     }
 
     [Fact]

@@ -56,9 +56,7 @@ internal sealed class PipelineCommandOptions(int defaultSeeds)
     public (ImageDataset Train, ImageDataset Test) Load(ParseResult parse)
     {
         if (parse.GetValue(Threads) is int t) torch.set_num_threads(t);
-        var manifest = DatasetManifestLoader.LoadBuiltIn(parse.GetValue(Dataset)!);
-        var root = parse.GetValue(Root);
-        return (DatasetLoader.Load(manifest, "train", root), DatasetLoader.Load(manifest, "test", root));
+        return DatasetLoader.LoadTrainAndTest(DatasetManifestLoader.LoadBuiltIn(parse.GetValue(Dataset)!), parse.GetValue(Root));
     }
 
     /// <summary>Step and epoch messages of a pipeline, one time-stamped line each on stderr.</summary>

@@ -29,6 +29,10 @@ public static class DatasetLoader
                 nameof(root));
     }
 
+    /// <summary>The training and test splits of a dataset (the manifest's default root when <paramref name="root"/> is null).</summary>
+    public static (ImageDataset Train, ImageDataset Test) LoadTrainAndTest(DatasetManifest manifest, string? root = null) =>
+        (Load(manifest, "train", root), Load(manifest, "test", root));
+
     /// <summary>
     /// Verifies and reads <paramref name="split"/> of the dataset under <paramref name="root"/> (the
     /// manifest's default root when null).

@@ -5,6 +5,7 @@ using Msun.Analysis.Core.IO;
 using Msun.Analysis.Core.Numpy;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.Statistics;
+using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Training;
@@ -87,6 +88,9 @@ public sealed record ReproductionOptions(
     /// <summary>The geometry these sizes come from, for provenance; null when set by hand.</summary>
     public StudyGeometry? Geometry { get; init; }
 
+    /// <summary>A backbone that is not in the registry (e.g. defined in a notebook), named <see cref="Backbone"/>; null for a registered one.</summary>
+    public BackboneSpec? BackboneSpec { get; init; }
+
     /// <summary>The options of one geometry: its backbone, sizes and ladder.</summary>
     public static ReproductionOptions For(StudyGeometry geometry, ReproductionBudget budget, int split, int seeds, int seed, string device)
     {
@@ -107,7 +111,7 @@ public sealed record ReproductionOptions(
         return new TrainingOptions(Backbone, method, referenceSize, Budget.Epochs, Budget.BatchSize, Budget.LearningRate,
             warmupEpochs: Budget.WarmupEpochs, seed: seed, scales: method == TrainingMethod.Vanilla ? null : scales,
             trainSubset: Budget.TrainSubset, testSubset: Budget.TrainingTestSubset, device: Device,
-            msun: method == TrainingMethod.Msun ? new MsunOptions(Split) : null);
+            msun: method == TrainingMethod.Msun ? new MsunOptions(Split) : null, backboneSpec: BackboneSpec);
     }
 
     /// <summary>The training options of one method with the first seed.</summary>
@@ -312,26 +316,35 @@ public static class Reproduction
     {
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(options);
-        var step = $"train {options.Method.ToName()} seed {options.Seed}";
-        var resume = Checkpoint.Exists(directory);
-        using var trainer = new Trainer(options, train, test, directory, resume);
+        using var trainer = new Trainer(options, train, test, directory, resume: Checkpoint.Exists(directory));
         if (trainer.EpochsCompleted == options.Epochs)
         {
-            steps.Reuse(step, $"reusing the finished checkpoint in {trainer.CheckpointPath}");
+            steps.Reuse(StepName(options), $"reusing the finished checkpoint in {trainer.CheckpointPath}");
             return;
         }
 
-        progress?.Report(new ReproductionProgress(step,
-            $"{(resume ? $"resuming after epoch {trainer.EpochsCompleted}" : "starting")}: {trainer.ObjectiveDescription}; {trainer.Dataset.TrainExamples} images, {trainer.StepsPerEpoch} steps per epoch"));
-        var watch = Stopwatch.StartNew();
+        Train(trainer, progress, cancellationToken);
+    }
+
+    /// <summary>Trains the remaining epochs of <paramref name="trainer"/>, reporting its start and each epoch with the step's ETA.</summary>
+    public static TrainingResult Train(Trainer trainer, IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        var options = trainer.Options;
+        var step = StepName(options);
         var start = trainer.EpochsCompleted;
-        trainer.Run(new SyncProgress<EpochRecord>(e =>
+        progress?.Report(new ReproductionProgress(step,
+            $"{(start > 0 ? $"resuming after epoch {start}" : "starting")}: {trainer.ObjectiveDescription}; {trainer.Dataset.TrainExamples} images, {trainer.StepsPerEpoch} steps per epoch"));
+        var watch = Stopwatch.StartNew();
+        return trainer.Run(new SyncProgress<EpochRecord>(e =>
         {
             var eta = Eta.Remaining(watch.Elapsed, e.Epoch - start, options.Epochs - start);
             progress?.Report(new ReproductionProgress(step, string.Create(CultureInfo.InvariantCulture,
                 $"epoch {e.Epoch}/{options.Epochs}: loss {e.Loss:F4}, test {e.TestAccuracy:P2} at {options.ReferenceSize} px, {e.Seconds:F0} s; step ETA {Eta.Format(eta)}")));
         }), cancellationToken: cancellationToken);
     }
+
+    private static string StepName(TrainingOptions options) => $"train {options.Method.ToName()} seed {options.Seed}";
 
     /// <summary>One method and seed evaluated: its results, MACs, parameters (the whole model) and per-image routed hits.</summary>
     internal sealed record MethodEvaluation(IReadOnlyList<MultiScaleAccuracy> Accuracy, IReadOnlyList<MacTableRow> RoutedMacs,

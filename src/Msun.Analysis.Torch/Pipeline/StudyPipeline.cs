@@ -14,15 +14,21 @@ namespace Msun.Analysis.Torch.Pipeline;
 /// <param name="Reproduction">Budget, geometry (sizes), backbone, seeds, device; its <c>Split</c> is replaced by the split used.</param>
 /// <param name="ForcedSplit">Train MSUN with this split instead of the study's recommendation (the recommendation is still computed and saved).</param>
 /// <param name="SplitRule">The rule that turns the profile into a split.</param>
-public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int? ForcedSplit = null, SplitRuleOptions? SplitRule = null)
+/// <param name="CkaStudy">The CKA study's options instead of the budget's protocol (<see cref="Study"/>), e.g. a notebook's smaller one; its reference size must be the run's.</param>
+public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int? ForcedSplit = null, SplitRuleOptions? SplitRule = null,
+    ScaleStudyOptions? CkaStudy = null)
 {
     /// <summary>
-    /// The CKA study's options for a budget: the paper's protocol (1 024 images × 5 subsets, minibatch CKA of 128,
-    /// a permutation null of 20, the block × block grid at the smallest probe) except on the smoke budget, which only
-    /// proves the path; probes from the geometry (the default probes of the reference size without one).
+    /// The CKA study's options: <see cref="CkaStudy"/> when given, else for the budget the paper's protocol (1 024 images
+    /// × 5 subsets, minibatch CKA of 128, a permutation null of 20, the block × block grid at the smallest probe) except
+    /// on the smoke budget, which only proves the path; probes from the geometry (the default probes of the reference size without one).
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="CkaStudy"/> is for another reference size.</exception>
     public ScaleStudyOptions Study(int referenceSize)
     {
+        if (CkaStudy is not null)
+            return CkaStudy.ReferenceSize == referenceSize ? CkaStudy
+                : throw new ArgumentException($"the CKA study's reference size {CkaStudy.ReferenceSize} is not the run's {referenceSize}.", nameof(CkaStudy));
         bool smoke = Reproduction.Budget == ReproductionBudget.Smoke;
         IReadOnlyList<int> probes = Reproduction.Geometry?.Probes ?? ScaleStudyOptions.DefaultProbes(referenceSize);
         return new ScaleStudyOptions(referenceSize, probes, imagesPerSubset: smoke ? 256 : 1024, repeats: smoke ? 2 : 5, seed: Reproduction.Seed,
@@ -40,6 +46,16 @@ public sealed record StudyPipelineOptions(ReproductionOptions Reproduction, int?
 /// <param name="Note">How the trained split relates to the recommendation (also in the verdict).</param>
 public sealed record StudyPipelineResult(
     SplitRecommendation Recommendation, int TrainedSplit, ReproductionResult Reproduction, TimeSpan Elapsed, string? ReportPath, string Note);
+
+/// <summary>What the study part of <c>msun study</c> produced (steps 1–3 of <see cref="StudyPipeline"/>).</summary>
+/// <param name="Baseline">The Vanilla baseline's training epochs (earlier sessions' included).</param>
+/// <param name="Profile">The layer-wise CKA profile of the baseline across scales.</param>
+/// <param name="Grid">The block × block grid at the grid probe, when the study computed one.</param>
+/// <param name="Recommendation">The split rule's answer with its evidence.</param>
+/// <param name="StudyDirectory">Where the profile, grid and split files are (<c>study/</c> under the run's folder).</param>
+/// <param name="ReusedSteps">Steps found finished and reused.</param>
+public sealed record ScaleSensitivityResult(IReadOnlyList<EpochRecord> Baseline, CkaProfile Profile, CkaGridSummary? Grid,
+    SplitRecommendation Recommendation, string StudyDirectory, IReadOnlyList<string> ReusedSteps);
 
 /// <summary>
 /// The study path of the paper in one call, each step keyed by its configuration so that a rerun reuses what is
@@ -74,32 +90,12 @@ public static class StudyPipeline
         ArgumentNullException.ThrowIfNull(test);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         var root = Path.GetFullPath(outputDirectory);
-        int reference = options.Reproduction.ReferenceSize ?? train.Height;
-        // The split is not known before the study, so the preflight checks the baseline's options and any checkpoints
-        // with a provisional split; Reproduction.Run checks the real one again before MSUN trains.
-        var provisional = options.Reproduction with { Split = options.ForcedSplit ?? 1 };
-        Reproduction.Preflight(provisional, reference, root);
-        var studyOptions = options.Study(reference);
-        var (training, studyImages) = Reproduction.HoldOut(train);
-        int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
         var clock = Stopwatch.StartNew();
         var steps = new FinishedSteps(progress);
-        steps.RemoveInterruptedWrites(root);
-
-        Step(1, $"train the Vanilla baseline (seed {seed})");
-        var baselineDir = Reproduction.RunDirectory(root, TrainingMethod.Vanilla, seed);
-        Reproduction.TrainStep(provisional.Training(TrainingMethod.Vanilla, reference), training, test, baselineDir, steps, progress, cancellationToken);
-        EstimateRemaining(baselineDir, provisional.Training(TrainingMethod.Mst, reference).Scales.Count, seeds, progress);
-
-        Step(2, $"layer-wise CKA study of the baseline on {studyImages.Count} held-out training images");
-        var studyDir = Path.Combine(root, ResultFiles.StudyFolder);
-        var profile = StudyStep(baselineDir, studyDir, studyOptions, studyImages, steps, progress, cancellationToken);
-
-        Step(3, "split recommendation");
-        var recommendation = SplitSelector.Recommend(profile, options.SplitRule ?? new SplitRuleOptions());
-        SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ResultFiles.ProfileJson));
-        progress?.Report(new ReproductionProgress(Name, recommendation.Explain().TrimEnd()));
-        int stages = BackboneRegistry.Get(options.Reproduction.Backbone).Stages.Count;
+        var study = StudySteps(options, train, test, root, steps, Step, progress, cancellationToken);
+        var recommendation = study.Recommendation;
+        int seeds = options.Reproduction.Seeds;
+        int stages = (options.Reproduction.BackboneSpec ?? BackboneRegistry.Get(options.Reproduction.Backbone)).Stages.Count;
         int split = options.ForcedSplit ?? SubnetDepth.BuildableSplit(recommendation.Split, stages);
         var note = options.ForcedSplit is int forced
             ? $"MSUN was trained with --split {forced}; the CKA study recommended {recommendation.Split}."
@@ -124,16 +120,73 @@ public static class StudyPipeline
             $"step {number}/{StepCount}: {what} (elapsed {Eta.Format(clock.Elapsed)})"));
     }
 
+    /// <summary>
+    /// Steps 1–3 alone (what notebook 01 shows): the Vanilla baseline trained on the training split minus the held-out
+    /// images, its layer-wise CKA study on those images, and the split recommendation, in <paramref name="outputDirectory"/>
+    /// with the layout and step reuse of <see cref="Run"/> (which continues from them).
+    /// </summary>
+    /// <param name="options">What to train and study (the MSUN part is not used).</param>
+    /// <param name="train">Training split.</param>
+    /// <param name="test">Test split (the baseline's per-epoch check).</param>
+    /// <param name="outputDirectory">Output folder (created if missing).</param>
+    /// <param name="progress">Step, epoch and phase messages.</param>
+    /// <param name="cancellationToken">Stops at the next batch; finished steps and the last checkpoint stay.</param>
+    /// <exception cref="CheckpointException">The baseline's folder holds a checkpoint of other options (left untouched).</exception>
+    public static ScaleSensitivityResult RunStudy(StudyPipelineOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
+        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        var clock = Stopwatch.StartNew();
+        return StudySteps(options, train, test, Path.GetFullPath(outputDirectory), new FinishedSteps(progress), (number, what) =>
+            progress?.Report(new ReproductionProgress(Name, $"step {number}/3: {what} (elapsed {Eta.Format(clock.Elapsed)})")), progress, cancellationToken);
+    }
+
+    /// <summary>Steps 1–3: preflight, baseline, study, recommendation (saved next to the profile).</summary>
+    private static ScaleSensitivityResult StudySteps(StudyPipelineOptions options, ImageDataset train, ImageDataset test, string root,
+        FinishedSteps steps, Action<int, string> step, IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
+    {
+        int reference = options.Reproduction.ReferenceSize ?? train.Height;
+        // The split is not known before the study, so the preflight checks the baseline's options and any checkpoints
+        // with a provisional split; Reproduction.Run checks the real one again before MSUN trains.
+        var provisional = options.Reproduction with { Split = options.ForcedSplit ?? 1 };
+        Reproduction.Preflight(provisional, reference, root);
+        steps.RemoveInterruptedWrites(root);
+        var studyOptions = options.Study(reference);
+        var (training, studyImages) = Reproduction.HoldOut(train);
+        int seeds = options.Reproduction.Seeds, seed = options.Reproduction.Seed;
+
+        step(1, $"train the Vanilla baseline (seed {seed})");
+        var baselineDir = Reproduction.RunDirectory(root, TrainingMethod.Vanilla, seed);
+        Reproduction.TrainStep(provisional.Training(TrainingMethod.Vanilla, reference), training, test, baselineDir, steps, progress, cancellationToken);
+        EstimateRemaining(baselineDir, provisional.Training(TrainingMethod.Mst, reference).Scales.Count, seeds, progress);
+
+        step(2, $"layer-wise CKA study of the baseline on {studyImages.Count} held-out training images");
+        var studyDir = Path.Combine(root, ResultFiles.StudyFolder);
+        var (profile, grid) = StudyStep(baselineDir, studyDir, studyOptions, studyImages, steps, progress, cancellationToken);
+
+        step(3, "split recommendation");
+        var recommendation = SplitSelector.Recommend(profile, options.SplitRule ?? new SplitRuleOptions());
+        SplitRecommendationFiles.Save(recommendation, Path.Combine(studyDir, ResultFiles.ProfileJson));
+        progress?.Report(new ReproductionProgress(Name, recommendation.Explain().TrimEnd()));
+        return new ScaleSensitivityResult(TrainingLog.Read(Path.Combine(baselineDir, TrainingLog.FileName)), profile, grid, recommendation,
+            studyDir, steps.Reused.ToArray());
+    }
+
     /// <summary>Runs the CKA study on the baseline checkpoint, or reuses the saved one when checkpoint, options and data are the same.</summary>
-    private static CkaProfile StudyStep(string checkpointDir, string studyDir, ScaleStudyOptions options, ImageDataset data, FinishedSteps steps,
-        IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
+    private static (CkaProfile Profile, CkaGridSummary? Grid) StudyStep(string checkpointDir, string studyDir, ScaleStudyOptions options,
+        ImageDataset data, FinishedSteps steps, IProgress<ReproductionProgress>? progress, CancellationToken cancellationToken)
     {
         var state = Checkpoint.ReadState(checkpointDir);
         var configuration = string.Join("; ", state.Identity(), options.Describe(), $"data={data.Provenance.Describe()}");
         var record = Path.Combine(studyDir, ResultFiles.StudyStepRecord);
         var profilePath = Path.Combine(studyDir, ResultFiles.ProfileJson);
-        if (steps.Find(Name, record, configuration, profilePath) is not null)
-            return CkaProfile.ReadJsonFile(profilePath);
+        var gridPath = Path.Combine(studyDir, ResultFiles.GridJson);
+        string[] outputs = options.GridProbe is null ? [profilePath] : [profilePath, gridPath];
+        if (steps.Find(Name, record, configuration, outputs) is not null)
+            return (CkaProfile.ReadJsonFile(profilePath), options.GridProbe is null ? null : CkaGridSummary.ReadJsonFile(gridPath));
 
         using var model = ModelLoader.FromCheckpoint(checkpointDir);
         ScaleStudy.Check(model, data, options);
@@ -147,7 +200,7 @@ public static class StudyPipeline
         // The folder is the step's own (keyed by configuration): replacing an older study of another configuration is the point.
         result.Save(studyDir, overwrite: true);
         FinishedSteps.Record(record, configuration);
-        return result.Profile;
+        return (result.Profile, result.Grid);
     }
 
     /// <summary>Reports an estimate of the training time left, from the baseline's measured seconds per epoch.</summary>

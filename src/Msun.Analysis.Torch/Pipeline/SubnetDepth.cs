@@ -1,9 +1,11 @@
 using System.Globalization;
+using Msun.Analysis.Core.Results;
 using Msun.Analysis.Core.SplitSelection;
 using Msun.Analysis.Torch.Backbones;
 using Msun.Analysis.Torch.Data;
 using Msun.Analysis.Torch.Evaluation;
 using Msun.Analysis.Torch.Study;
+using Msun.Analysis.Torch.Training;
 using Msun.Analysis.Torch.Unified;
 
 namespace Msun.Analysis.Torch.Pipeline;
@@ -27,6 +29,9 @@ public sealed record MsunBranchCost(string Scale, int Size, long Parameters, lon
 public sealed record SubnetDepthChoice(ScaleStudyResult Study, SplitRecommendation Recommendation, int Split, MsunConfig Msun,
     long BackboneParameters, long MsunParameters, IReadOnlyList<MsunBranchCost> Branches)
 {
+    /// <summary>The backbone's training epochs when <see cref="SubnetDepth.Run"/> trained it; empty for <see cref="SubnetDepth.Pick"/>.</summary>
+    public IReadOnlyList<EpochRecord> Training { get; init; } = [];
+
     /// <summary>One paragraph: the split, why it differs from the recommendation if it does, and the sizes and costs.</summary>
     public string Describe()
     {
@@ -70,6 +75,52 @@ public static class SubnetDepth
             : recommended == 0
                 ? $"the CKA study recommended split 0 (no per-scale subnets); MSUN was built with split {used} (the stem only) so that the comparison still runs."
                 : $"the CKA study recommended split {recommended}; MSUN needs a shared part, so it was built with split {used} of {stages} stages.";
+
+    /// <summary>
+    /// The whole choice for a backbone, registered or not (<see cref="ReproductionOptions.BackboneSpec"/>): trains it as
+    /// Vanilla on the budget of <paramref name="options"/> (on the training split minus the images
+    /// <see cref="Reproduction.HoldOut"/> keeps for the study, as <see cref="StudyPipeline"/> does), then <see cref="Pick"/>
+    /// on the held-out images with the options' CKA study, split rule and MSUN scales (MST's, the reproduction's), and saves
+    /// the profile, grid and split files in <paramref name="outputDirectory"/>.
+    /// </summary>
+    /// <remarks>
+    /// The training checkpoint goes to a scratch folder, deleted afterwards: a checkpoint records the backbone's name only,
+    /// so one of an unregistered backbone could not be loaded or resumed by name.
+    /// </remarks>
+    /// <param name="options">Budget, backbone (and its spec when unregistered), scales, seed, device; the split rule and CKA study.</param>
+    /// <param name="train">Training split.</param>
+    /// <param name="test">Test split (the per-epoch check).</param>
+    /// <param name="outputDirectory">Where the study and split files go (created if missing; study files there are replaced).</param>
+    /// <param name="progress">Training epochs and steps.</param>
+    /// <param name="cancellationToken">Stops training at the next batch.</param>
+    public static SubnetDepthChoice Run(StudyPipelineOptions options, ImageDataset train, ImageDataset test, string outputDirectory,
+        IProgress<ReproductionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        int reference = options.Reproduction.ReferenceSize ?? train.Height;
+        var training = options.Reproduction.Training(TrainingMethod.Vanilla, reference);
+        var study = options.Study(reference);
+        var scales = options.Reproduction.Training(TrainingMethod.Mst, reference).TrainingSizes;
+        var (trainingImages, studyImages) = Reproduction.HoldOut(train);
+
+        var scratch = Directory.CreateTempSubdirectory("msun-subnet-depth-").FullName;
+        try
+        {
+            using var trainer = new Trainer(training, trainingImages, test, scratch);
+            var trained = Reproduction.Train(trainer, progress, cancellationToken);
+            var choice = Pick(training.Spec, (Backbone)trainer.Model, studyImages, study, scales, options.SplitRule) with { Training = trained.History };
+            choice.Study.Save(outputDirectory, overwrite: true);
+            SplitRecommendationFiles.Save(choice.Recommendation, Path.Combine(outputDirectory, ResultFiles.ProfileJson));
+            return choice;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
 
     /// <summary>Runs the study on <paramref name="model"/> (an instance of <paramref name="spec"/>, trained), applies the split rule and builds the MSUN.</summary>
     /// <param name="spec">The backbone's spec, registered or not: its stages are the blocks studied and the MSUN's split points.</param>

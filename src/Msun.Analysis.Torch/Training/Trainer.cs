@@ -117,7 +117,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(test);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Options = options;
-        var spec = BackboneRegistry.Get(options.Backbone);
+        var spec = options.Spec;
         CheckData(options, spec, train, test);
         device = TorchDevices.Resolve(options.Device);
 

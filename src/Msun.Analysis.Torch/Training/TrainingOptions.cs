@@ -51,6 +51,11 @@ public sealed record TrainingOptions
     /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; CUDA is checked when the trainer starts.</param>
     /// <param name="evalBatchSize">Images per forward pass during evaluation (memory only; results do not depend on it).</param>
     /// <param name="msun">MSUN only (required for it): split and constraint; the scales are <paramref name="scales"/> (ascending, below the reference) plus the reference size.</param>
+    /// <param name="backboneSpec">
+    /// A backbone that is not in the registry (e.g. defined in a notebook), trained under <paramref name="backbone"/>, which
+    /// must be its name and no registered backbone's. Its checkpoints record the name only, so they cannot be resumed or
+    /// loaded by name later: train it in one go.
+    /// </param>
     /// <param name="names">How the caller names these parameters in messages (the command line's options); the parameter names when null.</param>
     public TrainingOptions(
         string backbone,
@@ -71,11 +76,13 @@ public sealed record TrainingOptions
         string device = TorchDevices.DefaultName,
         int evalBatchSize = 256,
         MsunOptions? msun = null,
+        BackboneSpec? backboneSpec = null,
         InputNames? names = null)
     {
         var n = names ?? InputNames.Parameters;
         ArgumentNullException.ThrowIfNull(backbone);
-        Backbone = BackboneRegistry.Get(backbone).Name;
+        Spec = backboneSpec is null ? BackboneRegistry.Get(backbone) : Unregistered(backbone, backboneSpec);
+        Backbone = Spec.Name;
         if (!Enum.IsDefined(method))
             throw new ArgumentOutOfRangeException(nameof(method), method, "unknown training method.");
         Positive(referenceSize, nameof(referenceSize), n);
@@ -121,7 +128,7 @@ public sealed record TrainingOptions
         Method = method;
         ReferenceSize = referenceSize;
         Scales = ResolveScales(method, referenceSize, scales);
-        Msun = msun is null ? null : new MsunConfig(Backbone, msun.Split, [.. Scales, referenceSize], msun.ConstraintWeight,
+        Msun = msun is null ? null : new MsunConfig(Spec, msun.Split, [.. Scales, referenceSize], msun.ConstraintWeight,
             msun.TruncationThreshold, msun.Constraint, names: n);
         Epochs = epochs;
         BatchSize = batchSize;
@@ -140,6 +147,9 @@ public sealed record TrainingOptions
 
     /// <summary>Registry name of the backbone, as registered (canonical case).</summary>
     public string Backbone { get; }
+
+    /// <summary>The backbone trained: the registered one named <see cref="Backbone"/>, or the unregistered spec given.</summary>
+    public BackboneSpec Spec { get; }
 
     /// <summary>Vanilla, MST or MSUN.</summary>
     public TrainingMethod Method { get; }
@@ -309,6 +319,16 @@ public sealed record TrainingOptions
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Describe(), TestSubset, EvalBatchSize);
+
+    private static BackboneSpec Unregistered(string backbone, BackboneSpec backboneSpec)
+    {
+        if (!string.Equals(backbone, backboneSpec.Name, StringComparison.Ordinal))
+            throw new ArgumentException($"backbone '{backbone}' is not the name of the backbone spec given ('{backboneSpec.Name}').", nameof(backbone));
+        // A checkpoint records the name only: under a registered name it would later load as that other network.
+        if (BackboneRegistry.TryGet(backboneSpec.Name, out var registered) && !ReferenceEquals(registered, backboneSpec))
+            throw new ArgumentException($"backboneSpec: '{backboneSpec.Name}' is a registered backbone's name; give the unregistered one another name.", nameof(backboneSpec));
+        return backboneSpec;
+    }
 
     private static IReadOnlyList<int> ResolveScales(TrainingMethod method, int referenceSize, IReadOnlyList<int>? scales)
     {
