@@ -80,7 +80,7 @@ public static class MacCounter
                 {
                     var n = calls[name] = calls.GetValueOrDefault(name) + 1;
                     var (macs, other) = Cost(m, input.shape, output.shape, batch);
-                    rows.Add(new LayerMacs(n == 1 ? name : $"{name}#{n}", m.GetType().Name, output.shape, macs, other));
+                    rows.Add(new LayerMacs(n == 1 ? name : $"{name}#{n}", TypeName(m), output.shape, macs, other));
                     // TorchSharp's hook delegate is not nullable-annotated; returning null keeps the output unchanged.
                     return null!;
                 }));
@@ -165,6 +165,9 @@ public static class MacCounter
                 : throw new NotSupportedException($"Leaf '{p.name}' ({p.module.GetType().Name}) is not a tensor-to-tensor module; MacCounter cannot hook it."))
             .ToList();
     }
+
+    /// <summary>The layer's type as tables show it: the channels-last max pool is the same layer as MaxPool2d, only run faster.</summary>
+    private static string TypeName(nn.Module m) => m is ChannelsLastMaxPool2d ? nameof(MaxPool2d) : m.GetType().Name;
 
     private static bool IsSupported(nn.Module m) =>
         m is Conv2d or Linear or BatchNorm1d or BatchNorm2d or MaxPool2d or ChannelsLastMaxPool2d or AvgPool2d or AdaptiveAvgPool2d;

@@ -1,4 +1,5 @@
 using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,6 +26,18 @@ public class ChannelsLastMaxPoolTests
         Assert.True(expected.equal(actual).all().item<bool>());
         Assert.True(expectedGrad.equal(actualGrad).all().item<bool>());
         Assert.True(expectedGrad.count_nonzero().item<long>() > 0);
+    }
+
+    [Fact]
+    public void TheMacCounterCountsItAsTheMaxPool2dItReplaces()
+    {
+        var net = nn.Sequential(("pool", new ChannelsLastMaxPool2d(3, 2, 1)));
+        var expected = MacCounter.Count(nn.Sequential(("pool", nn.MaxPool2d(3, 2, 1))), 1, 4, 10, 10).Layers.Single();
+        var actual = MacCounter.Count(net, 1, 4, 10, 10).Layers.Single();
+        Assert.Equal(expected, actual with { OutputShape = expected.OutputShape });
+        Assert.Equal(expected.OutputShape, actual.OutputShape);
+        Assert.Equal(4 * 5 * 5 * 9, actual.OtherOps); // output elements × window
+        Assert.Equal("MaxPool2d", actual.Type);
     }
 
     private static (Tensor Output, Tensor InputGradient) Run(nn.Module<Tensor, Tensor> pool, Tensor input, Tensor weights)
