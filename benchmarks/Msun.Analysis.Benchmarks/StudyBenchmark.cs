@@ -43,32 +43,56 @@ internal static class StudyBenchmark
         public string? Original { get; init; }
     }
 
-    public static int RunStudy(ModelSource source, int images, int repeats, int batchSize, IReadOnlyList<int> threadCounts, int rounds,
-        string python, string results, bool glibcDefaults)
+    /// <summary>One study workload: <paramref name="Repeats"/> subsets of <paramref name="Images"/> images (what <c>msun study</c> runs is 5 × 1 024).</summary>
+    public sealed record StudyWorkload(int Repeats, int Images)
+    {
+        /// <summary>"5x1024" → 5 repeats of 1 024 images.</summary>
+        public static StudyWorkload Parse(string text)
+        {
+            var parts = text.Split('x');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int k) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int n) || k < 1 || n < 1)
+                throw new ArgumentException($"--workloads: '{text}' is not REPEATSxIMAGES (e.g. 5x1024).");
+            return new StudyWorkload(k, n);
+        }
+    }
+
+    public static int RunStudy(ModelSource source, IReadOnlyList<StudyWorkload> workloads, IReadOnlyList<string> peerArithmetic, int batchSize,
+        IReadOnlyList<int> threadCounts, int rounds, string python, string results, bool glibcDefaults)
     {
         string peer = Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py");
-        string dir = Directory.CreateTempSubdirectory("msun-study-bench-").FullName;
+        var dirs = new List<string>();
         try
         {
-            source = Prepare(dir, source, config =>
-            {
-                config["images"] = images;
-                config["repeats"] = repeats;
-                config["batch_size"] = batchSize;
-            }, data => ScaleStudy.Subsets(data.Count, StudyOptions(images, repeats, batchSize)));
             using var rows = new Rounds("study", results, glibcDefaults);
             // (peer arithmetic, tolerance on max |Δ CKA| over every block × probe × repeat)
-            var cases = new (string Theirs, double Tolerance)[] { ("float64", 1e-6), ("float32", 1e-5) };
-            foreach (int threads in threadCounts)
-                foreach (var (theirs, tolerance) in cases)
+            var tolerances = new Dictionary<string, double> { ["float64"] = 1e-6, ["float32"] = 1e-5 };
+            var unknown = peerArithmetic.FirstOrDefault(a => !tolerances.ContainsKey(a));
+            if (unknown is not null) throw new ArgumentException($"--peers: unknown arithmetic '{unknown}' (float64, float32).");
+            var cases = peerArithmetic.Select(a => (Theirs: a, Tolerance: tolerances[a])).ToArray();
+            var described = source;
+            string? blocks = null;
+            foreach (var (repeats, images) in workloads)
+            {
+                string dir = Directory.CreateTempSubdirectory("msun-study-bench-").FullName;
+                dirs.Add(dir);
+                described = Prepare(dir, source, config =>
                 {
-                    string t = Inv(threads);
-                    rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}",
-                        threads, rounds,
-                        SideCommand.Self("ours", ["study-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
-                        new SideCommand("pytorch", python, [peer, dir, theirs, t]), wholeProcess: false, (o, p) => AgreeStudy(o, p, tolerance));
-                }
-            rows.Note($"model: {source.Describe()}; blocks {string.Join(", ", BlocksOf(dir))}; minibatch CKA (unbiased HSIC, batch {batchSize}, " +
+                    config["images"] = images;
+                    config["repeats"] = repeats;
+                    config["batch_size"] = batchSize;
+                }, data => ScaleStudy.Subsets(data.Count, StudyOptions(images, repeats, batchSize)));
+                blocks ??= string.Join(", ", BlocksOf(dir));
+                foreach (int threads in threadCounts)
+                    foreach (var (theirs, tolerance) in cases)
+                    {
+                        string t = Inv(threads);
+                        rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}",
+                            threads, rounds,
+                            SideCommand.Self("ours", ["study-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
+                            new SideCommand("pytorch", python, [peer, dir, theirs, t]), wholeProcess: false, (o, p) => AgreeStudy(o, p, tolerance));
+                    }
+            }
+            rows.Note($"model: {described.Describe()}; blocks {blocks}; minibatch CKA (unbiased HSIC, batch {batchSize}, " +
                 "ratio at the end per repeat), flattened activations, Fashion-MNIST test split bilinearly to 56 px. Ours: ScaleStudy.Run (float64 " +
                 "Grams by DSYRK, every block × block pair per probe). Peer: forward hooks, reference Grams once per batch, " + PeerNote +
                 " Tolerances: float64 1e-6 (two libtorch builds' forward passes), against the peer's float32 Grams 1e-5.");
@@ -76,7 +100,7 @@ internal static class StudyBenchmark
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            foreach (var dir in dirs) Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -206,10 +206,19 @@ public sealed class FeatureMatrix
         else VectorMath.AddTo<double>(_double!.AsSpan(row * Columns, Columns), sums);
     }
 
-    private static long FirstNonFinite<T>(T[] data) where T : System.Numerics.IFloatingPointIeee754<T>
+    private static long FirstNonFinite<T>(T[] data) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < data.LongLength; i++)
-            if (!T.IsFinite(data[i])) return i;
+        // x − x is 0 for every finite x and NaN for ±Inf and NaN: whole vectors are checked at once, the scalar
+        // loop finds the position once a vector fails (every captured activation passes through here).
+        int width = System.Numerics.Vector<T>.Count, i = 0;
+        var span = data.AsSpan();
+        for (; i <= span.Length - width; i += width)
+        {
+            var v = new System.Numerics.Vector<T>(span.Slice(i, width));
+            if (!System.Numerics.Vector.EqualsAll(v - v, System.Numerics.Vector<T>.Zero)) break;
+        }
+        for (; i < span.Length; i++)
+            if (!T.IsFinite(span[i])) return i;
         return -1;
     }
 }

@@ -104,7 +104,7 @@ public sealed class ResNet : Backbone
         conv1 = Conv2d(inChannels, w[0], stem.Kernel, stride: stem.Stride, padding: stem.Padding, bias: false);
         bn1 = BatchNorm2d(w[0]);
         relu = ReLU();
-        maxpool = stem.MaxPool ? MaxPool2d(3, 2, 1) : null;
+        maxpool = stem.MaxPool ? new ChannelsLastMaxPool2d(3, 2, 1) : null;
 
         var inPlanes = (long)w[0];
         layer1 = MakeLayer(config, ref inPlanes, w[0], config.Layers[0], stride: 1);

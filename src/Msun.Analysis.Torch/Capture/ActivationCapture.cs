@@ -14,7 +14,7 @@ namespace Msun.Analysis.Torch.Capture;
 /// <para>Each hooked output is copied to the host (reduced per <see cref="ActivationPolicy"/>) inside the
 /// hook, before the forward goes on: <c>Sequential</c> disposes intermediates as soon as the next module
 /// has them, and later modules may change a tensor in place, so reading it after the forward is wrong.</para>
-/// <para>Hooks are registered at the start of <see cref="Run"/> and removed in a <c>finally</c> when it
+/// <para>Hooks are registered at the start of <see cref="Run(Tensor)"/> and removed in a <c>finally</c> when it
 /// returns or throws, so the model never keeps a hook of ours. Forwards run under <c>no_grad</c>; the
 /// training/eval mode is left as the caller set it (CKA studies want <c>eval()</c>). Not thread-safe.</para>
 /// </remarks>
@@ -36,7 +36,7 @@ public sealed class ActivationCapture
     /// <summary>The capture options (policy, multiple-call rule).</summary>
     public CaptureOptions Options { get; }
 
-    /// <summary>Prepares capture of <paramref name="layers"/> of <paramref name="model"/>; nothing is hooked until <see cref="Run"/>.</summary>
+    /// <summary>Prepares capture of <paramref name="layers"/> of <paramref name="model"/>; nothing is hooked until <see cref="Run(Tensor)"/>.</summary>
     /// <param name="model">The model to run: a registered <see cref="Backbone"/> or any single-tensor TorchSharp module.</param>
     /// <param name="layers">Stage names or <c>named_modules()</c> paths, at least one, no repeats.</param>
     /// <param name="options">Policy and multiple-call rule; defaults when null.</param>
@@ -70,7 +70,15 @@ public sealed class ActivationCapture
     /// <exception cref="InvalidOperationException">A hooked module ran more than once under <see cref="MultipleCalls.Error"/>,
     /// or did not run at all (e.g. a container whose children are called directly).</exception>
     /// <exception cref="ArgumentException">An activation is not floating point, or holds NaN/Inf (the message names the layer).</exception>
-    public CapturedBatch Run(Tensor input)
+    public CapturedBatch Run(Tensor input) => Run(input, null);
+
+    /// <summary>
+    /// <see cref="Run(Tensor)"/> that writes into the arrays of <paramref name="recycle"/>, an earlier batch of this capture
+    /// that nobody reads any more (its activations are overwritten; layers whose size changed get new arrays). For loops that
+    /// consume each batch before the next (the study's minibatch and streaming sinks): memory stays flat instead of leaving
+    /// a batch's worth of large arrays to the garbage collector every forward.
+    /// </summary>
+    internal CapturedBatch Run(Tensor input, CapturedBatch? recycle)
     {
         ArgumentNullException.ThrowIfNull(input);
         var captured = new List<LayerActivation>[targets.Length];
@@ -83,7 +91,7 @@ public sealed class ActivationCapture
                 captured[i] = [];
                 var remover = targets[i].Module.register_forward_hook((_, _, output) =>
                 {
-                    OnOutput(index, output, captured[index]);
+                    OnOutput(index, output, captured[index], recycle);
                     return null!; // leave the output unchanged
                 });
                 removers.Add(remover.remove);
@@ -136,13 +144,15 @@ public sealed class ActivationCapture
         return collector;
     }
 
-    private void OnOutput(int index, Tensor output, List<LayerActivation> calls)
+    private void OnOutput(int index, Tensor output, List<LayerActivation> calls, CapturedBatch? recycle)
     {
         var name = targets[index].Name;
         if (calls.Count > 0 && Options.MultipleCalls == MultipleCalls.Error)
             throw new InvalidOperationException(
                 $"layer '{name}' ran {calls.Count + 1} times in one forward pass; capturing only one call would be arbitrary. "
                 + "Hook a module that runs once, or use MultipleCalls.KeepAll to keep every call as name#0, name#1, ….");
-        calls.Add(ActivationCopy.ToHost(output, name, calls.Count, Options.Policy));
+        // Only a layer's first call is recycled, from the same position of the earlier batch (one call per layer there too).
+        var earlier = recycle is not null && calls.Count == 0 && recycle.Count == targets.Length && recycle[index].Layer == name ? recycle[index] : null;
+        calls.Add(ActivationCopy.ToHost(output, name, calls.Count, Options.Policy, earlier));
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Msun.Analysis.Torch.Cka;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +8,9 @@ namespace Msun.Analysis.Torch.Capture;
 /// <summary>Copies a module output to host memory as examples × features; called inside the forward hook.</summary>
 internal static class ActivationCopy
 {
-    public static LayerActivation ToHost(Tensor output, string layer, int call, ActivationPolicy policy)
+    /// <remarks><paramref name="recycle"/>: an earlier activation of this layer that nobody reads any more, whose array is
+    /// overwritten when it has the same element type and size (no new large allocation per batch); null to allocate.</remarks>
+    public static LayerActivation ToHost(Tensor output, string layer, int call, ActivationPolicy policy, LayerActivation? recycle = null)
     {
         var shape = output.shape;
         string shown = "[" + string.Join(", ", shape) + "]";
@@ -32,7 +36,14 @@ internal static class ActivationCopy
         var host = t.to(CPU).reshape(rows, columns).contiguous();
         string name = layer;
         return t.dtype == ScalarType.Float64
-            ? new LayerActivation(name, layer, call, shape, null, host.data<double>().ToArray(), (int)rows, (int)columns)
-            : new LayerActivation(name, layer, call, shape, host.data<float>().ToArray(), null, (int)rows, (int)columns);
+            ? new LayerActivation(name, layer, call, shape, null, Values(host, recycle?.DoubleData), (int)rows, (int)columns)
+            : new LayerActivation(name, layer, call, shape, Values(host, recycle?.SingleData), null, (int)rows, (int)columns);
+    }
+
+    private static T[] Values<T>(Tensor host, T[]? recycle) where T : unmanaged
+    {
+        if (recycle is null || recycle.LongLength != host.numel()) return TensorCka.HostValues<T>(host);
+        MemoryMarshal.Cast<byte, T>(host.bytes).CopyTo(recycle);
+        return recycle;
     }
 }

@@ -80,7 +80,7 @@ public static class MacCounter
                 {
                     var n = calls[name] = calls.GetValueOrDefault(name) + 1;
                     var (macs, other) = Cost(m, input.shape, output.shape, batch);
-                    rows.Add(new LayerMacs(n == 1 ? name : $"{name}#{n}", m.GetType().Name, output.shape, macs, other));
+                    rows.Add(new LayerMacs(n == 1 ? name : $"{name}#{n}", TypeName(m), output.shape, macs, other));
                     // TorchSharp's hook delegate is not nullable-annotated; returning null keeps the output unchanged.
                     return null!;
                 }));
@@ -166,8 +166,11 @@ public static class MacCounter
             .ToList();
     }
 
+    /// <summary>The layer's type as tables show it: the channels-last max pool is the same layer as MaxPool2d, only run faster.</summary>
+    private static string TypeName(nn.Module m) => m is ChannelsLastMaxPool2d ? nameof(MaxPool2d) : m.GetType().Name;
+
     private static bool IsSupported(nn.Module m) =>
-        m is Conv2d or Linear or BatchNorm1d or BatchNorm2d or MaxPool2d or AvgPool2d or AdaptiveAvgPool2d;
+        m is Conv2d or Linear or BatchNorm1d or BatchNorm2d or MaxPool2d or ChannelsLastMaxPool2d or AvgPool2d or AdaptiveAvgPool2d;
 
     private static (long Macs, long OtherOps) Cost(nn.Module m, long[] input, long[] output, long batch)
     {
@@ -178,6 +181,7 @@ public static class MacCounter
             Linear l => (outPerImage * l.in_features, 0),
             BatchNorm1d or BatchNorm2d => (0, outPerImage),
             MaxPool2d p => (0, outPerImage * p.kernel_size[0] * (p.kernel_size.Length > 1 ? p.kernel_size[1] : p.kernel_size[0])),
+            ChannelsLastMaxPool2d p => (0, outPerImage * p.Kernel * p.Kernel),
             AvgPool2d p => (0, outPerImage * p.kernel_size[0] * (p.kernel_size.Length > 1 ? p.kernel_size[1] : p.kernel_size[0])),
             AdaptiveAvgPool2d => (0, input[1] * AdaptiveWindowSum(input[^2], output[^2]) * AdaptiveWindowSum(input[^1], output[^1])),
             _ => (0, 0),

@@ -73,6 +73,9 @@ public sealed record ScaleComparisonOptions
     /// <summary>Whether the model runs in eval mode.</summary>
     public bool EvalMode { get; }
 
+    /// <summary>Whether the sink consumes each batch in <see cref="IScalePairSink.Add"/> (minibatch, streaming) rather than keeping it (in-memory).</summary>
+    public bool SinkConsumesBatches => Estimator is StudyEstimator.Minibatch or StudyEstimator.Rbf or StudyEstimator.Streaming;
+
     /// <summary>A fresh sink for these options: the one place an estimator choice becomes a CKA sink.</summary>
     /// <param name="sharedReferenceGrams">Minibatch only: reference-side Grams shared by the sinks of several probes fed the same reference batches.</param>
     public IScalePairSink CreateSink(SharedRowGrams? sharedReferenceGrams = null) => Estimator switch

@@ -151,6 +151,10 @@ public static class ScaleStudy
         var grids = new List<CkaGrid>();
         var notes = new SortedSet<string>(StringComparer.Ordinal);
         long examplesUsed = 0;
+        // The sinks consume each pair of batches in Add, so the next forwards can write into the same arrays: one slot for
+        // the reference batch (read by every probe's sink), one for the probe batches (each consumed before the next).
+        bool recycle = options.Comparison(false).SinkConsumesBatches;
+        CapturedBatch? lastReference = null, lastProbe = null;
         for (int repeat = 0; repeat < options.Repeats; repeat++)
         {
             // Every probe's sink sees the same reference batch: its Grams are formed once, not once per probe.
@@ -162,12 +166,14 @@ public static class ScaleStudy
                 ct.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var reference = ReferenceBatch(data, subset.AsSpan(start, Math.Min(b, n - start)), device, options.ReferenceSize);
-                var atReference = capture.Run(reference);
+                var atReference = capture.Run(reference, recycle ? lastReference : null);
                 foreach (int probe in options.Probes)
                 {
-                    var atProbe = capture.Run(ProbeBatch(reference, probe));
+                    var atProbe = capture.Run(ProbeBatch(reference, probe), recycle ? lastProbe : null);
                     sinks[probe].Add(atReference, atProbe);
+                    lastProbe = atProbe;
                 }
+                lastReference = atReference;
                 progress?.Report(new ScaleStudyProgress("subsets", repeat + 1, ++step, steps, work += subsetWork, totalWork));
             }
 

@@ -39,6 +39,28 @@ public class BadInputTests
         Assert.Contains("at row 3, column 2", error.Message);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(500)]
+    [InlineData(1022)]
+    public void TheFirstNonFiniteValueOfALongMatrixIsFoundWherever(int at)
+    {
+        // Values are checked a vector at a time: every position (vector start, end, tail) must be found, and the first of two.
+        var data = Enumerable.Range(0, 1023).Select(i => Math.Sin(i) * 1e30).ToArray();
+        data[at] = double.NegativeInfinity;
+        int later = Math.Min(1022, at + 1 + (1022 - at) / 2);
+        if (later != at) data[later] = double.NaN;
+        var error = Assert.Throws<ArgumentException>(() => FeatureMatrix.FromRowMajor("x", data, 341, 3));
+        Assert.Contains($"contains -Infinity at row {at / 3}, column {at % 3}", error.Message);
+        var single = data.Select(v => (float)(v / 1e30)).ToArray();
+        error = Assert.Throws<ArgumentException>(() => FeatureMatrix.FromRowMajor("y", single, 341, 3));
+        Assert.Contains($"contains -Infinity at row {at / 3}, column {at % 3}", error.Message);
+        var finite = Enumerable.Range(0, 1023).Select(i => (float)Math.Sin(i) * float.MaxValue).ToArray();
+        Assert.Equal(341, FeatureMatrix.FromRowMajor("z", finite, 341, 3).Rows);
+    }
+
     [Fact]
     public void DataThatDoesNotFitTheShapeIsRejected()
     {

@@ -95,6 +95,29 @@ public sealed class ActivationCaptureTests(BackboneCache cache) : IClassFixture<
     }
 
     [Fact]
+    public void ARecycledBatchGetsTheSameValuesInItsOwnArrays()
+    {
+        var model = Small();
+        var capture = ActivationCapture.Create(model, ["layer1", "layer3"]);
+        var first = capture.Run(Images(4, 32, 1));
+        var fresh = capture.Run(Images(4, 32, 2));
+        var recycled = capture.Run(Images(4, 32, 2), first);
+        for (int i = 0; i < fresh.Count; i++)
+        {
+            Assert.Same(first[i].SingleData, recycled[i].SingleData); // written in place, no new array
+            Assert.Equal(fresh[i].SingleData!, recycled[i].SingleData!);
+            Assert.NotSame(first[i].Matrix, recycled[i].Matrix); // a new matrix: nothing cached on the old one can match it
+        }
+
+        // Another input size: the arrays no longer fit and new ones are made; the recycled batch is left as it was.
+        var larger = capture.Run(Images(4, 40, 3), recycled);
+        var expected = capture.Run(Images(4, 40, 3));
+        Assert.NotSame(recycled[0].SingleData, larger[0].SingleData);
+        Assert.Equal(expected[0].SingleData!, larger[0].SingleData!);
+        Assert.Equal(fresh[0].SingleData!, recycled[0].SingleData!);
+    }
+
+    [Fact]
     public void SpatialMeanAveragesOverHeightAndWidthPerChannel()
     {
         var model = Small();

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Msun.Analysis.Core.Cka;
+using Msun.Analysis.Torch;
+using Msun.Analysis.Torch.Backbones;
+using Msun.Analysis.Torch.Capture;
+using Msun.Analysis.Torch.Data;
+using Msun.Analysis.Torch.Pipeline;
+using Msun.Analysis.Torch.Study;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Msun.Analysis.Benchmarks;
+
+/// <summary>
+/// Where the study's time goes, per batch of the study benchmark's workload (<c>resnet18-imagenet-w32</c> at 56 px, probes
+/// 8/16/32, the five blocks, minibatch CKA): the batch itself, the probes' resizes, the forward passes alone (no hooks),
+/// the forward passes with capture (the difference is the hooks and the copies to managed memory), and the CKA sinks
+/// (Grams and HSIC). Process CPU time per phase (GC and JIT threads included), the same steps <see cref="ScaleStudy"/> runs. A diagnostic, not a comparison.
+/// </summary>
+internal static class StudyBreakdown
+{
+    private static readonly int[] Probes = [8, 16, 32];
+
+    public static int Run(int batches, int batchSize, int threads)
+    {
+        NativeAllocator.KeepFreedMemory(); // as msun does
+        torch.InitializeDeviceType(DeviceType.CPU);
+        torch.set_num_threads(threads);
+        var manifest = DatasetManifestLoader.LoadBuiltIn("fashion-mnist");
+        var data = DatasetLoader.Load(manifest, "test", DatasetLoader.ResolveRoot(manifest, null));
+        using var model = ModelLoader.FreshlyInitialised("resnet18-imagenet-w32", 0);
+        var net = model.Model;
+        net.eval();
+        var capture = ActivationCapture.Create(net, model.Blocks);
+        var resizes = Probes.ToDictionary(p => p, p => new MultiScaleResize(new MultiScaleResizeOptions(56, p, ScaleMode.DownUp)));
+        var shared = new SharedRowGrams();
+        var sinks = Probes.ToDictionary(p => p, _ => (IScalePairSink)new MinibatchCkaSink(sharedReferenceGrams: shared));
+        string[] names = ["batch", "resize", "forward only", "forward + capture", "cka sinks"];
+        var phases = new double[names.Length];
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
+        for (int b = 0; b <= batches; b++) // batch 0 warms up
+        {
+            var t = new double[names.Length];
+            using var scope = torch.NewDisposeScope();
+            double c = Cpu();
+            var (images, labels) = data.GetBatch(Enumerable.Range(b * batchSize, batchSize).ToArray(), CPU);
+            var reference = MultiScaleResize.Bilinear(images, 56, 56);
+            t[0] += Cpu() - c;
+            c = Cpu();
+            var probes = Probes.ToDictionary(p => p, p => resizes[p].Apply(reference));
+            t[1] += Cpu() - c;
+            c = Cpu();
+            using (torch.no_grad())
+            {
+                net.call(reference).Dispose();
+                foreach (int p in Probes) net.call(probes[p]).Dispose();
+            }
+            t[2] += Cpu() - c;
+            c = Cpu();
+            var atReference = capture.Run(reference);
+            var atProbes = Probes.ToDictionary(p => p, p => capture.Run(probes[p]));
+            t[3] += Cpu() - c;
+            c = Cpu();
+            foreach (int p in Probes) sinks[p].Add(atReference, atProbes[p]);
+            t[4] += Cpu() - c;
+            if (b > 0)
+                for (int i = 0; i < t.Length; i++) phases[i] += t[i];
+        }
+        Console.WriteLine($"ours, CPU ms per batch of {batchSize} ({torch.get_num_threads()} threads, {batches} batches, reference + {Probes.Length} probes): "
+            + string.Join(", ", names.Select((n, i) => FormattableString.Invariant($"{n} {phases[i] / batches:F1}"))));
+        return 0;
+    }
+}
