@@ -4,6 +4,8 @@ using Msun.Analysis.Torch;
 
 // Training and evaluation re-allocate the same activation buffers every batch: keep them on the heap (see NativeAllocator).
 NativeAllocator.KeepFreedMemory();
+// Stops libtorch's failing NNPACK start-up from printing a warning per small convolution on CPUs it does not know.
+NnpackSwitch.TurnOff();
 
 var root = new RootCommand("msun: layer-wise CKA across input scales, split recommendation and MSUN training.")
 {
