@@ -9,8 +9,6 @@ namespace Msun.Analysis.Core.LinearAlgebra;
 /// </summary>
 internal sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 {
-    private const nuint HugePage = 2 << 20;
-    private const int MadvHugePage = 14;
     private void* _pointer;
 
     public NativeBuffer(long length)
@@ -18,20 +16,8 @@ internal sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length * sizeof(T));
-        _pointer = NativeMemory.AlignedAlloc(bytes, HugePage);
-        if (bytes >= HugePage && OperatingSystem.IsLinux())
-        {
-            try
-            {
-                _ = NativeBufferInterop.Madvise((nint)_pointer, bytes, MadvHugePage); // advice only: failure changes speed, not results
-            }
-            catch (DllNotFoundException)
-            {
-            }
-            catch (EntryPointNotFoundException)
-            {
-            }
-        }
+        _pointer = NativeMemory.AlignedAlloc(bytes, HugePages.Size);
+        HugePages.Advise((nint)_pointer, bytes);
         NativeMemory.Clear(_pointer, bytes);
     }
 
@@ -47,10 +33,4 @@ internal sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         NativeMemory.AlignedFree(_pointer);
         _pointer = null;
     }
-}
-
-internal static partial class NativeBufferInterop
-{
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    internal static partial int Madvise(nint address, nuint length, int advice);
 }

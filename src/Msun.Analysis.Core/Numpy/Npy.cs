@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Msun.Analysis.Core.IO;
+using Msun.Analysis.Core.LinearAlgebra;
 
 namespace Msun.Analysis.Core.Numpy;
 
@@ -283,7 +284,7 @@ public static class Npy
     private static T[] ReadData<T>(Stream stream, NpyHeader header)
         where T : unmanaged
     {
-        var data = new T[header.Count];
+        var data = HugePages.ArrayToFill<T>(checked((int)header.Count)); // ReadBulk fills every element or throws
         ReadBulk(stream, data, header);
         if (header.SwapBytes)
         {
