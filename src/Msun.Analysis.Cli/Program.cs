@@ -4,8 +4,6 @@ using Msun.Analysis.Torch;
 
 // Training and evaluation re-allocate the same activation buffers every batch: keep them on the heap (see NativeAllocator).
 NativeAllocator.KeepFreedMemory();
-// Stops libtorch's failing NNPACK start-up from printing a warning per small convolution on CPUs it does not know.
-NnpackSwitch.TurnOff();
 
 var root = new RootCommand("msun: layer-wise CKA across input scales, split recommendation and MSUN training.")
 {
@@ -29,5 +27,9 @@ if (parse.Errors.Count > 0)
         Console.Error.WriteLine($"msun{name}: error: {error.Message.ReplaceLineEndings(" ")}");
     return CliErrors.BadInput;
 }
+// Stops libtorch's failing NNPACK start-up from printing a warning per small convolution on CPUs it does not know. Only
+// for the commands that run networks: loading libtorch costs ~0.5 s, which cka, recommend-split and report never pay.
+if (parse.CommandResult.Command != root && parse.CommandResult.Command.Name is not ("cka" or "recommend-split" or "report"))
+    NnpackSwitch.TurnOff();
 
 return parse.Invoke();
