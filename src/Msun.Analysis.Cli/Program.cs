@@ -30,6 +30,6 @@ if (parse.Errors.Count > 0)
 // Stops libtorch's failing NNPACK start-up from printing a warning per small convolution on CPUs it does not know. Only
 // for the commands that run networks: loading libtorch costs ~0.5 s, which cka, recommend-split and report never pay.
 if (parse.CommandResult.Command != root && parse.CommandResult.Command.Name is not ("cka" or "recommend-split" or "report"))
-    NnpackSwitch.TurnOff();
+    LibTorchSwitches.TurnOffNnpack();
 
 return parse.Invoke();

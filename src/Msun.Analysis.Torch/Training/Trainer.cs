@@ -169,6 +169,8 @@ public sealed class Trainer : IDisposable
                 ? new MsunNetwork(msun, train.Channels, train.ClassNames.Count)
                 : spec.Create(train.Channels, train.ClassNames.Count);
             Model.to(device);
+            // Process-wide and once: the line goes to stderr, where every front end (CLI, notebook, test) shows it.
+            if (ConvolutionGradientCheck.Ensure(Model) is { } notice) Console.Error.WriteLine("warning: " + notice);
             parameters = Model.parameters().ToArray();
             optimizer = torch.optim.SGD(parameters, options.LearningRate, options.Momentum, dampening: 0,
                 weight_decay: options.WeightDecay, nesterov: false, maximize: false);
