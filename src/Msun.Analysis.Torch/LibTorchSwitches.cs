@@ -24,24 +24,29 @@ public static partial class LibTorchSwitches
     public static bool TurnOffNnpack()
     {
         if (!Reachable) return false;
-        torch.InitializeDeviceType(DeviceType.CPU); // loads libtorch, so that the calls below reach the instance TorchSharp uses
-        SetUserEnabledNnpack(GlobalContext(), false);
+        SetUserEnabledNnpack(Context(), false);
         return !NnpackIsOn;
     }
 
     /// <summary>Whether libtorch's user switch for NNPACK is on (its default).</summary>
-    public static bool NnpackIsOn => Reachable && UserEnabledNnpack(GlobalContext());
+    public static bool NnpackIsOn => Reachable && UserEnabledNnpack(Context());
 
     /// <summary>Whether libtorch may run CPU convolutions on oneDNN (its default), as libtorch reads it at each convolution.</summary>
     public static bool OneDnnIsOn
     {
-        get => Reachable && UserEnabledMkldnn(GlobalContext());
+        get => Reachable && UserEnabledMkldnn(Context());
         set
         {
             if (!Reachable) throw new PlatformNotSupportedException("libtorch's oneDNN switch is reached on Linux x64 only.");
-            torch.InitializeDeviceType(DeviceType.CPU);
-            SetUserEnabledMkldnn(GlobalContext(), value);
+            SetUserEnabledMkldnn(Context(), value);
         }
+    }
+
+    /// <summary>libtorch's global context, after TorchSharp has loaded libtorch (so the calls reach the instance it uses).</summary>
+    private static IntPtr Context()
+    {
+        torch.InitializeDeviceType(DeviceType.CPU);
+        return GlobalContext();
     }
 
     // at::globalContext() and members of at::Context (Itanium C++ ABI, the object as the first argument).
