@@ -74,6 +74,8 @@ def read_idx(path, header):
 def main():
     directory, batch, warmup, timed, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     torch.set_num_threads(threads)
+    if "--mkldnn-off" in sys.argv:  # rounding-sensitivity runs: the native kernels
+        torch.backends.mkldnn.enabled = False
     torch.ones(1)
     baseline = rss_mb()
     with open(os.path.join(directory, "config.json")) as f:
