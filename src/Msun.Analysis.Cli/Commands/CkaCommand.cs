@@ -97,7 +97,7 @@ internal static class CkaCommand
     private static FeatureMatrix Load(FileInfo file)
     {
         if (!file.Exists) throw new FileNotFoundException($"{file.FullName}: no such file.", file.FullName);
-        return FeatureMatrix.FromNpy(Npy.Read(file.FullName), file.Name);
+        return FeatureMatrix.FromNpy(Npy.Read(file.FullName), file.Name, mayCentreInPlace: true); // nothing else reads the arrays
     }
 
     private static string ToText(CkaResult r)

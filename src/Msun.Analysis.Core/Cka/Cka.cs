@@ -24,7 +24,7 @@ public static class Cka
         CkaForm form = ChooseForm(x, y, options);
         if (form == CkaForm.Feature)
         {
-            var (xy, xx, yy) = FeatureForm.Moments(x, y, options.Precision).Hsic(options.Estimator);
+            var (xy, xx, yy) = FeatureForm.Moments(x, y, options.Precision, options.Estimator).Hsic(options.Estimator);
             return Result(x, y, options, "feature", xy, xx, yy);
         }
 

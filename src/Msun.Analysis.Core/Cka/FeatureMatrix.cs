@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Msun.Analysis.Core.LinearAlgebra;
 using Msun.Analysis.Core.Numpy;
 
@@ -12,9 +13,11 @@ public sealed class FeatureMatrix
 {
     private readonly float[]? _single;
     private readonly double[]? _double;
+    private readonly bool _mayCentreInPlace;
 
-    private FeatureMatrix(string name, int rows, int columns, float[]? single, double[]? dbl)
+    private FeatureMatrix(string name, int rows, int columns, float[]? single, double[]? dbl, bool mayCentreInPlace = false)
     {
+        _mayCentreInPlace = mayCentreInPlace;
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
         Rows = rows;
@@ -80,7 +83,14 @@ public sealed class FeatureMatrix
     /// An array read from .npy as examples × features: dimension 0 = examples, the rest flattened in C
     /// order (a 1-D array is one feature per example). float32 stays float32; other types become float64.
     /// </summary>
-    public static FeatureMatrix FromNpy(NpyArray array, string name)
+    /// <param name="array">The array; its values are wrapped, not copied.</param>
+    /// <param name="name">Name for messages.</param>
+    /// <param name="mayCentreInPlace">
+    /// True when nothing else reads the array (it was just read from a file): the linear feature form then centres
+    /// the values in place, as a NumPy user would, instead of copying them chunk by chunk. CKA is unchanged (it does
+    /// not depend on column shifts), but the values read back afterwards are centred.
+    /// </param>
+    public static FeatureMatrix FromNpy(NpyArray array, string name, bool mayCentreInPlace = false)
     {
         ArgumentNullException.ThrowIfNull(array);
         string shape = "(" + string.Join(", ", array.Shape) + ")";
@@ -94,9 +104,9 @@ public sealed class FeatureMatrix
             throw new ArgumentException($"{name} (shape {shape}) has more than {int.MaxValue} features per example.", name);
         return array.ElementType switch
         {
-            NpyElementType.Float32 => FromRowMajor(name, (float[])array.Data, array.Shape[0], (int)columns),
-            NpyElementType.Float64 => FromRowMajor(name, (double[])array.Data, array.Shape[0], (int)columns),
-            _ => FromRowMajor(name, array.ToDoubleArray(), array.Shape[0], (int)columns),
+            NpyElementType.Float32 => new(name, array.Shape[0], (int)columns, (float[])array.Data, null, mayCentreInPlace),
+            NpyElementType.Float64 => new(name, array.Shape[0], (int)columns, null, (double[])array.Data, mayCentreInPlace),
+            _ => new(name, array.Shape[0], (int)columns, null, array.ToDoubleArray(), mayCentreInPlace: true), // a fresh copy
         };
     }
 
@@ -106,6 +116,7 @@ public sealed class FeatureMatrix
         : _double![(long)row * Columns + column];
 
     /// <summary>Column means, summed in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     public double[] ColumnMeans()
     {
         var sums = new double[Columns];
@@ -115,6 +126,7 @@ public sealed class FeatureMatrix
     }
 
     /// <summary>Means of columns <paramref name="start"/> .. start + count − 1, summed in float64 row after row (the same sums as <see cref="ColumnMeans()"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     internal void ColumnMeans(int start, int count, Span<double> means)
     {
         var sums = means[..count];
@@ -173,6 +185,7 @@ public sealed class FeatureMatrix
     /// (row-major). Subtracting in float64 before any product is what keeps a 1e4 offset on float32
     /// data from eating the significant digits of the Gram or covariance.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     internal void CopyShiftedRows<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged, System.Numerics.INumber<T>
     {
         int d = Columns;
@@ -185,10 +198,34 @@ public sealed class FeatureMatrix
     }
 
     /// <summary>
+    /// When the matrix may be centred in place and is stored as <typeparamref name="T"/>: subtracts the column means
+    /// from every value (the same float64 subtraction as <see cref="CopyShiftedRows{T}"/>), returns the values, and
+    /// true. Otherwise changes nothing and returns false.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
+    internal bool TryCentreInPlace<T>(out Span<T> centred) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        centred = default;
+        if (!_mayCentreInPlace || (typeof(T) == typeof(float) ? _single is null : typeof(T) != typeof(double) || _double is null))
+            return false;
+        double[] means = ColumnMeans();
+        centred = _single is not null
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<float, T>(_single.AsSpan())
+            : System.Runtime.InteropServices.MemoryMarshal.Cast<double, T>(_double!.AsSpan());
+        for (int r = 0; r < Rows; r++)
+        {
+            Span<T> row = centred.Slice(r * Columns, Columns);
+            VectorMath.Subtract<T, T>(row, means, row);
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Writes columns <paramref name="start"/> .. start + count − 1 of every row minus <paramref name="shift"/>
     /// into <paramref name="destination"/>, as a row-major Rows × count block (subtraction in float64, as in
     /// <see cref="CopyShiftedRows{T}"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     internal void CopyShiftedColumns<T>(int start, int count, ReadOnlySpan<double> shift, Span<T> destination) where T : unmanaged, System.Numerics.INumber<T>
     {
         for (int r = 0; r < Rows; r++)
@@ -200,12 +237,14 @@ public sealed class FeatureMatrix
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     private void AddRow(int row, double[] sums)
     {
         if (_single is not null) VectorMath.AddTo<float>(_single.AsSpan(row * Columns, Columns), sums);
         else VectorMath.AddTo<double>(_double!.AsSpan(row * Columns, Columns), sums);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-row loops: see VectorMath
     private static long FirstNonFinite<T>(T[] data) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         // x − x is 0 for every finite x and NaN for ±Inf and NaN: whole vectors are checked at once, the scalar

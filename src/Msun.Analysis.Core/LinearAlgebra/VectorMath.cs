@@ -1,11 +1,17 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Msun.Analysis.Core.LinearAlgebra;
 
-/// <summary>SIMD dot products and sums over spans, accumulated in float64.</summary>
+/// <summary>
+/// SIMD dot products and sums over spans, accumulated in float64. Every method is compiled optimised at its first call:
+/// they run once per row, and the unoptimised first tier of .NET's JIT made centring 10 000 × 1 024 values take 200 ms
+/// instead of 20 in a short process such as <c>msun cka</c>.
+/// </summary>
 internal static class VectorMath
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         double sum = 0;
@@ -24,6 +30,7 @@ internal static class VectorMath
     }
 
     /// <summary>Dot product in float32 (products and sums), for the float32-products option only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         float sum = 0;
@@ -42,6 +49,7 @@ internal static class VectorMath
     }
 
     /// <summary>Σ c_ij² of a symmetric d×d matrix from its upper triangle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SymmetricFrobenius2<T>(ReadOnlySpan<T> upper, int d) where T : unmanaged, INumber<T>
     {
         double diagonal = 0, offDiagonal = 0;
@@ -55,6 +63,7 @@ internal static class VectorMath
         return diagonal + 2 * offDiagonal;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(double))
@@ -84,6 +93,7 @@ internal static class VectorMath
     }
 
     /// <summary>destination = source − shift, element by element, computed in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Subtract<TIn, TOut>(ReadOnlySpan<TIn> source, ReadOnlySpan<double> shift, Span<TOut> destination)
         where TIn : unmanaged, INumber<TIn> where TOut : unmanaged, INumber<TOut>
     {
@@ -120,6 +130,7 @@ internal static class VectorMath
     }
 
     /// <summary>sums += values, accumulated in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddTo<T>(ReadOnlySpan<T> values, Span<double> sums) where T : unmanaged, INumber<T>
     {
         int i = 0, n = values.Length, w = Vector<double>.Count;

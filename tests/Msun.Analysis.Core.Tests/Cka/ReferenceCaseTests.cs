@@ -49,6 +49,11 @@ public class ReferenceCaseTests
         }
         if (kernel == "linear")
         {
+            // Arrays the computation may centre in place (what msun cka reads): the same value.
+            var ownedX = FeatureMatrix.FromNpy(Npy.Read(Path.Combine(TestPaths.CkaReferenceDirectory, xFile)), xFile, mayCentreInPlace: true);
+            var ownedY = FeatureMatrix.FromNpy(Npy.Read(Path.Combine(TestPaths.CkaReferenceDirectory, yFile)), yFile, mayCentreInPlace: true);
+            double inPlace = global::Msun.Analysis.Core.Cka.Cka.Compute(ownedX, ownedY, new CkaOptions(k, estimator, CkaForm.Feature)).Value;
+            Assert.True(Math.Abs(inPlace - want) <= 1e-9, $"{name} feature form centred in place: {inPlace:R} vs {want:R}");
             var streamed = new LinearCkaAccumulator(x.Columns, y.Columns);
             int half = x.Rows / 2;
             streamed.Add(x.SliceRows(0, half), y.SliceRows(0, half));
