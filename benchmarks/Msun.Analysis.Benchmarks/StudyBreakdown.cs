@@ -38,6 +38,7 @@ internal static class StudyBreakdown
         string[] names = ["batch", "resize", "forward only", "forward + capture", "cka sinks"];
         var phases = new double[names.Length];
         var process = Process.GetCurrentProcess();
+        CapturedBatch? lastReference = null, lastProbe = null;
         double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
         for (int b = 0; b <= batches; b++) // batch 0 warms up
         {
@@ -58,12 +59,21 @@ internal static class StudyBreakdown
             }
             t[2] += Cpu() - c;
             c = Cpu();
-            var atReference = capture.Run(reference);
-            var atProbes = Probes.ToDictionary(p => p, p => capture.Run(probes[p]));
+            // As ScaleStudy runs them: the arrays of the previous batch are written over (one slot for the reference, one for
+            // the probes, each probe's sink consuming its batch before the next forward).
+            var atReference = capture.Run(reference, lastReference);
             t[3] += Cpu() - c;
-            c = Cpu();
-            foreach (int p in Probes) sinks[p].Add(atReference, atProbes[p]);
-            t[4] += Cpu() - c;
+            foreach (int p in Probes)
+            {
+                c = Cpu();
+                var atProbe = capture.Run(probes[p], lastProbe);
+                t[3] += Cpu() - c;
+                c = Cpu();
+                sinks[p].Add(atReference, atProbe);
+                t[4] += Cpu() - c;
+                lastProbe = atProbe;
+            }
+            lastReference = atReference;
             if (b > 0)
                 for (int i = 0; i < t.Length; i++) phases[i] += t[i];
         }
