@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Msun.Analysis.Core.LinearAlgebra;
 
 namespace Msun.Analysis.Core.Cka;
@@ -55,6 +56,7 @@ internal static class GramForm
     /// that stays in cache, and SYRK adds its product to the Gram. The n×d float64 copy of the whole input
     /// is never made: no large allocation per Gram, no pass over memory that does not fit in cache.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per batch and layer: see VectorMath
     internal static void CentredLinearGram(FeatureMatrix x, double[] gram, GramScratch scratch)
     {
         int n = x.Rows, d = x.Columns;
@@ -77,6 +79,7 @@ internal static class GramForm
     /// centred in float64 and rounded to float32, its Gram is formed in float32 (SSYRK, about twice as fast), and
     /// the blocks' Grams are summed in float64.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per batch and layer: see VectorMath
     internal static void CentredLinearGramSingle(FeatureMatrix x, double[] gram, GramScratch scratch)
     {
         int n = x.Rows, d = x.Columns;
@@ -121,6 +124,7 @@ internal static class GramForm
     }
 
     /// <summary>D_ij = K_ii + K_jj − 2K_ij in place, with an exactly zero diagonal (‖x_i − x_i‖² = 0 by definition).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per batch and layer: see VectorMath
     private static void ToSquaredDistances(double[] gram, int n)
     {
         var norms = new double[n];
@@ -142,6 +146,7 @@ internal static class GramForm
         return (VectorMath.Dot(k, l) / norm, VectorMath.Dot(k, k) / norm, VectorMath.Dot(l, l) / norm);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per batch and layer: see VectorMath
     private static void CentreInPlace(double[] k, int n)
     {
         var rowMeans = new double[n];
@@ -199,6 +204,7 @@ internal sealed class GramScratch
 /// </summary>
 internal sealed class UnbiasedGram
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per batch and layer: see VectorMath
     public UnbiasedGram(double[] gram, int n)
     {
         N = n;
