@@ -88,7 +88,7 @@ internal static class TrainingBenchmark
     private static double[] Losses(JsonObject side) => side["losses"]!.AsArray().Select(v => (double)v!).ToArray();
 
     /// <summary>The largest relative gap between two loss curves over their steps.</summary>
-    internal static double LargestGap(double[] a, double[] b)
+    private static double LargestGap(double[] a, double[] b)
     {
         if (a.Length != b.Length) throw new InvalidOperationException($"{a.Length} steps against {b.Length}");
         return a.Zip(b, (x, y) => Math.Abs(x - y) / Math.Abs(x)).Max();
@@ -132,10 +132,17 @@ internal static class TrainingBenchmark
         {
             var options = new TrainingOptions(spec.Name, TrainingMethod.Vanilla, spec.NativeInputSize, epochs: 1, batchSize: batchSize,
                 learningRate: 0.1, warmupEpochs: 0, trainSubset: batchSize * steps, testSubset: 256);
-            bool memoryTrace = args.Contains("--memory-trace"); // where the peak is reached (stderr, one line per step)
-            if (memoryTrace) Console.Error.WriteLine(FormattableString.Invariant($"runtime {runtimeMb:F0} MB, data loaded: RSS {TimedSection.Status("VmRSS"):F0} MB"));
+            // --memory-trace: where the peak is reached (stderr, one line per stage and step).
+            bool memoryTrace = args.Contains("--memory-trace");
+            void Trace(string stage)
+            {
+                if (memoryTrace)
+                    Console.Error.WriteLine(FormattableString.Invariant(
+                        $"{stage}: RSS {TimedSection.Status("VmRSS"):F0} MB, peak {TimedSection.Status("VmHWM"):F0} MB, managed heap committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MB"));
+            }
+            Trace(FormattableString.Invariant($"runtime {runtimeMb:F0} MB; data loaded"));
             using var trainer = new Trainer(options, train, test, output);
-            if (memoryTrace) Console.Error.WriteLine(FormattableString.Invariant($"trainer built: RSS {TimedSection.Status("VmRSS"):F0} MB, peak {TimedSection.Status("VmHWM"):F0} MB"));
+            Trace("trainer built");
             if (args.Contains("--export")) Export(trainer, dir, root, spec, options, train.Height);
             var losses = new List<double>();
             var rates = new List<double>();
@@ -144,7 +151,7 @@ internal static class TrainingBenchmark
             trainer.Run(batchProgress: new Sync<BatchProgress>(p =>
             {
                 losses.Add(p.Loss);
-                if (memoryTrace) Console.Error.WriteLine(FormattableString.Invariant($"step {p.Batch}: RSS {TimedSection.Status("VmRSS"):F0} MB, peak {TimedSection.Status("VmHWM"):F0} MB, managed heap committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MB"));
+                Trace(FormattableString.Invariant($"step {p.Batch}"));
                 rates.Add(p.LearningRate);
                 if (p.Batch == warmup || p.Batch == steps)
                 {
