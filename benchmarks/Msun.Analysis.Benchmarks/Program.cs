@@ -7,7 +7,7 @@ using Msun.Analysis.Benchmarks;
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training [--backbones resnet18-small,resnet18-imagenet-w32] [--batches 30] [--threads 1,2] [--rounds 5]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- training-breakdown [--batches 30]   (ms per phase of a step, ours and PyTorch)
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- grid-cka [--model resnet18] [--batches 10] [--threads 1,2] [--rounds 5] [--no-e2e]
-// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- study-breakdown [--batches 4] [--threads 1]   (CPU ms per phase of a study batch, ours)
+// dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- study-breakdown [--batches 4] [--threads 1] [--peer float64|float32]   (CPU ms per phase of a study batch, ours, then the PyTorch peer's on the same images)
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- study [--checkpoint DIR | --seed 0] [--workloads 2x128,5x1024] [--peers float64,float32] [--batch-size 128] [--threads 1,2] [--rounds 5]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- evaluation [--checkpoint DIR | --seed 0] [--images 1024] [--batch-size 256] [--threads 1,2] [--rounds 5]
 // dotnet run -c Release --project benchmarks/Msun.Analysis.Benchmarks -- summarize benchmarks/results/X.jsonl   (the table of a raw log)
@@ -54,7 +54,8 @@ switch (suite)
         return StudyBenchmark.RunStudy(Source(), Option("--workloads", "2x128,5x1024").Split(',').Select(StudyBenchmark.StudyWorkload.Parse).ToArray(),
             Option("--peers", "float64,float32").Split(','), Int(Option("--batch-size", "128")), Threads(), Int(Option("--rounds", "5")), python, results, glibcDefaults);
     case "study-breakdown":
-        return StudyBreakdown.Run(Int(Option("--batches", "4")), Int(Option("--batch-size", "128")), Int(Option("--threads", "1")));
+        return StudyBreakdown.Run(Int(Option("--batches", "4")), Int(Option("--batch-size", "128")), Int(Option("--threads", "1")),
+            Option("--peer", ""), python);
     case "study-worker":
         return StudyBenchmark.StudyWorker(Option("--dir", ""), Int(Option("--threads", "1")));
     case "evaluation":

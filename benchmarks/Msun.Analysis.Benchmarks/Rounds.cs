@@ -108,14 +108,17 @@ internal sealed class Rounds : IDisposable
     public string LogPath { get; }
 
     /// <summary>The environment both sides run under: thread counts pinned, passive OpenMP waiting, the same allocator setting.</summary>
-    public IReadOnlyDictionary<string, string> Environment(int threads)
+    public IReadOnlyDictionary<string, string> Environment(int threads) => EnvironmentFor(threads, _glibcDefaults);
+
+    /// <summary><see cref="Environment(int)"/> for a run outside a table (the breakdown diagnostics).</summary>
+    public static IReadOnlyDictionary<string, string> EnvironmentFor(int threads, bool glibcDefaults)
     {
         string t = threads.ToString(CultureInfo.InvariantCulture);
         var env = new Dictionary<string, string>
         {
             ["OMP_NUM_THREADS"] = t, ["OPENBLAS_NUM_THREADS"] = t, ["MKL_NUM_THREADS"] = t, ["OMP_WAIT_POLICY"] = "PASSIVE",
         };
-        if (!_glibcDefaults) env["GLIBC_TUNABLES"] = AllocatorTunables;
+        if (!glibcDefaults) env["GLIBC_TUNABLES"] = AllocatorTunables;
         return env;
     }
 

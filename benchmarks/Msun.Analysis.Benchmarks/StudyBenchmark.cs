@@ -162,7 +162,7 @@ internal static class StudyBenchmark
     /// Writes what the peer needs to <paramref name="dir"/>: config.json (network, sizes, blocks, model source), the model's
     /// state dict, the test images and labels, and the subsets when <paramref name="subsets"/> is given.
     /// </summary>
-    private static ModelSource Prepare(string dir, ModelSource source, Action<JsonObject> configure,
+    internal static ModelSource Prepare(string dir, ModelSource source, Action<JsonObject> configure,
         Func<ImageDataset, IReadOnlyList<int[]>>? subsets)
     {
         if (source.Checkpoint is { } original)

@@ -15,13 +15,16 @@ namespace Msun.Analysis.Benchmarks;
 /// Where the study's time goes, per batch of the study benchmark's workload (<c>resnet18-imagenet-w32</c> at 56 px, probes
 /// 8/16/32, the five blocks, minibatch CKA): the batch itself, the probes' resizes, the forward passes alone (no hooks),
 /// the forward passes with capture (the difference is the hooks and the copies to managed memory), and the CKA sinks
-/// (Grams and HSIC). Process CPU time per phase (GC and JIT threads included), the same steps <see cref="ScaleStudy"/> runs. A diagnostic, not a comparison.
+/// (Grams and HSIC). Process CPU time per phase (GC and JIT threads included), the same steps <see cref="ScaleStudy"/> runs.
+/// With <c>--peer ARITHMETIC</c> the PyTorch peer then splits its own time the same way on the same model and images
+/// (<c>torch_scale_study.py … --breakdown</c>): what share of each side is the forward passes, which both run on oneDNN.
+/// A diagnostic, not a comparison (the comparison is the <c>study</c> suite).
 /// </summary>
 internal static class StudyBreakdown
 {
     private static readonly int[] Probes = [8, 16, 32];
 
-    public static int Run(int batches, int batchSize, int threads)
+    public static int Run(int batches, int batchSize, int threads, string peerArithmetic, string python)
     {
         NativeAllocator.KeepFreedMemory(); // as msun does
         torch.InitializeDeviceType(DeviceType.CPU);
@@ -79,6 +82,36 @@ internal static class StudyBreakdown
         }
         Console.WriteLine($"ours, CPU ms per batch of {batchSize} ({torch.get_num_threads()} threads, {batches} batches, reference + {Probes.Length} probes): "
             + string.Join(", ", names.Select((n, i) => FormattableString.Invariant($"{n} {phases[i] / batches:F1}"))));
-        return 0;
+        return peerArithmetic.Length == 0 ? 0 : RunPeer(batches, batchSize, threads, peerArithmetic, python);
+    }
+
+    /// <summary>The peer's split on the batches ours measured (images batchSize … (batches + 1) × batchSize − 1; its warm-up is the first).</summary>
+    private static int RunPeer(int batches, int batchSize, int threads, string arithmetic, string python)
+    {
+        string dir = Directory.CreateTempSubdirectory("msun-study-breakdown-").FullName;
+        try
+        {
+            int[] subset = Enumerable.Range(batchSize, batches * batchSize).ToArray();
+            StudyBenchmark.Prepare(dir, new StudyBenchmark.ModelSource(null, 0), config =>
+            {
+                config["images"] = (batches + 1) * batchSize;
+                config["repeats"] = 1;
+                config["batch_size"] = batchSize;
+            }, _ => [subset]);
+            var info = new ProcessStartInfo(python) { RedirectStandardOutput = true };
+            foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py"), dir, arithmetic,
+                         threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--breakdown" })
+                info.ArgumentList.Add(a);
+            foreach (var (k, v) in Rounds.EnvironmentFor(threads, glibcDefaults: false))
+                info.Environment[k] = v; // as the study suite runs the peer
+            using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");
+            Console.Write(process.StandardOutput.ReadToEnd());
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -13,16 +13,20 @@ grid of every probe is computed (it costs one L x L product of the stacked Grams
 ARITHMETIC: float64 (activations copied into a float64 buffer, centred, DSYRK: our arithmetic) or float32 (centred
 in a float32 buffer, torch.mm, what a PyTorch user runs).
 
-Usage: torch_scale_study.py DIR ARITHMETIC THREADS
+Usage: torch_scale_study.py DIR ARITHMETIC THREADS [--breakdown]
   DIR/config.json (network, reference, probes, blocks, batch size), DIR/weights/<name>.npy (our model's state dict),
   DIR/images.npy (uint8 [N, C, H, W]), DIR/subsets.npy (int32 [repeats, images per subset]).
   One warm-up batch (reference and every probe, untimed), then the study, timed.
 Prints one JSON line: seconds, cpu_seconds, baseline_rss_mb, peak_above_baseline_mb, values[block][probe][repeat],
 threads, arithmetic, torch, blas.
+With --breakdown: one text line instead, the process CPU milliseconds per batch spent in each phase (the phases of
+study-breakdown, our side's diagnostic): batch (bytes to floats, bilinear to the reference size), resize (the probes'
+down and up), forward (model calls with the hooks), cka (Grams and HSIC).
 """
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import torch
@@ -36,9 +40,27 @@ def resize(images, size):
     return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
 
 
+class Phases:
+    """Process CPU milliseconds per named phase; `with phases("forward"): ...` adds to one (a no-op when off)."""
+
+    def __init__(self, on):
+        self.on, self.ms, self.batches, self._name = on, {}, 0, None
+
+    def __call__(self, name):
+        self._name = name
+        return self
+
+    def __enter__(self):
+        self._start = time.process_time() if self.on else 0.0
+
+    def __exit__(self, *_):
+        if self.on:
+            self.ms[self._name] = self.ms.get(self._name, 0.0) + (time.process_time() - self._start) * 1e3
+
+
 class Study:
-    def __init__(self, model, blocks, probes, reference, batch_size, arithmetic):
-        self.model, self.probes, self.reference, self.b = model, probes, reference, batch_size
+    def __init__(self, model, blocks, probes, reference, batch_size, arithmetic, phases):
+        self.model, self.probes, self.reference, self.b, self.phases = model, probes, reference, batch_size, phases
         self.grams = GridHsic(len(blocks), arithmetic)  # Gram buffers and the HSIC formulas
         self.captured = [None] * len(blocks)
         modules = dict(model.named_modules())
@@ -48,24 +70,31 @@ class Study:
             modules[name].register_forward_hook(hook)
 
     def forward(self, images, side):
-        with torch.no_grad():
+        with self.phases("forward"), torch.no_grad():
             self.model(images)
-        return self.grams.grams(side, self.captured)
+        with self.phases("cka"):
+            return self.grams.grams(side, self.captured)
 
     def batch(self, pixels, sums):
         """One batch: the reference Grams once, then each probe's; HSIC of all pairs added to sums[probe]."""
-        x = pixels.float().div_(255.0)
-        if x.shape[-1] != self.reference:
-            x = resize(x, self.reference)
+        with self.phases("batch"):
+            x = pixels.float().div_(255.0)
+            if x.shape[-1] != self.reference:
+                x = resize(x, self.reference)
         ka, ra, ta = self.forward(x, "reference")
         n = x.shape[0]
-        self_reference = GridHsic.self_hsic(ka, ra, ta, n)
+        with self.phases("cka"):
+            self_reference = GridHsic.self_hsic(ka, ra, ta, n)
         for p in self.probes:
-            kb, rb, tb = self.forward(resize(resize(x, p), self.reference), "probe")
-            cross, row_self, col_self = sums[p]
-            cross += GridHsic.hsic(ka, ra, ta, kb, rb, tb, n)
-            row_self += self_reference
-            col_self += GridHsic.self_hsic(kb, rb, tb, n)
+            with self.phases("resize"):
+                probe = resize(resize(x, p), self.reference)
+            kb, rb, tb = self.forward(probe, "probe")
+            with self.phases("cka"):
+                cross, row_self, col_self = sums[p]
+                cross += GridHsic.hsic(ka, ra, ta, kb, rb, tb, n)
+                row_self += self_reference
+                col_self += GridHsic.self_hsic(kb, rb, tb, n)
+        self.phases.batches += 1
 
     def run(self, images, subsets):
         """values[block][probe][repeat]: per repeat, the diagonal of the minibatch CKA grid of every probe."""
@@ -82,6 +111,7 @@ class Study:
 
 def main():
     directory, arithmetic, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    breakdown = "--breakdown" in sys.argv[4:]
     if arithmetic not in ("float64", "float32"):
         raise SystemExit(f"unknown arithmetic {arithmetic} (float64 or float32)")
     torch.set_num_threads(threads)
@@ -90,11 +120,20 @@ def main():
     model = load_model(os.path.join(directory, "weights"), config)
     images = torch.from_numpy(np.load(os.path.join(directory, "images.npy")))
     subsets = torch.from_numpy(np.load(os.path.join(directory, "subsets.npy")).astype(np.int64))
-    study = Study(model, config["blocks"], config["probes"], config["reference"], config["batch_size"], arithmetic)
+    study = Study(model, config["blocks"], config["probes"], config["reference"], config["batch_size"], arithmetic,
+                  Phases(False))
     warm = {p: (torch.zeros(len(config["blocks"]), len(config["blocks"]), dtype=torch.float64),
                 torch.zeros(len(config["blocks"]), dtype=torch.float64), torch.zeros(len(config["blocks"]), dtype=torch.float64))
             for p in config["probes"]}
     study.batch(images[subsets[0][:config["batch_size"]]], warm)  # warm-up: allocates every buffer, untimed
+    if breakdown:
+        study.phases = Phases(True)
+        study.run(images, subsets)
+        ms, b = study.phases.ms, study.phases.batches
+        print(f"peer, CPU ms per batch of {config['batch_size']} ({torch.get_num_threads()} threads, {b} batches, reference + "
+              f"{len(config['probes'])} probes, {arithmetic}): " + ", ".join(f"{k} {ms.get(k, 0.0) / b:.1f}" for k in
+                                                                        ("batch", "resize", "forward", "cka")))
+        return
     with Timed() as t:
         values = study.run(images, subsets)
     print(json.dumps({**t.fields(), "values": values, "threads": torch.get_num_threads(), "arithmetic": arithmetic,
