@@ -32,6 +32,73 @@ public class MultiScaleResizeTests
             Assert.Equal(expected[k], actual[k], 6);
     }
 
+    // Bilinear's product form against libtorch's own interpolate (the independent expectation): shrinking, enlarging,
+    // one axis only, non-square, odd ratios, in both precisions; float32 within a few ulps of values in [0, 1).
+    [Theory]
+    [InlineData(56, 56, 8, 8)]
+    [InlineData(8, 8, 56, 56)]
+    [InlineData(28, 28, 56, 56)]
+    [InlineData(56, 56, 32, 32)]
+    [InlineData(224, 224, 32, 32)]
+    [InlineData(20, 13, 7, 31)]
+    [InlineData(5, 9, 5, 4)]
+    [InlineData(1, 6, 3, 6)]
+    public void BilinearMatchesLibtorchInterpolate(int inHeight, int inWidth, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        foreach (var (dtype, tolerance) in new[] { (ScalarType.Float32, 1e-6), (ScalarType.Float64, 1e-14) })
+        {
+            var x = rand([3, 2, inHeight, inWidth], dtype: dtype);
+            var expected = nn.functional.interpolate(x, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+
+            var y = MultiScaleResize.Bilinear(x, height, width);
+
+            Assert.Equal(expected.shape, y.shape);
+            Assert.Equal(dtype, y.dtype);
+            var worst = (y - expected).abs().max().to_type(ScalarType.Float64).item<double>();
+            Assert.True(worst <= tolerance, $"{dtype}: max |Δ| {worst}");
+        }
+    }
+
+    [Fact]
+    public void BilinearGradientMatchesLibtorchInterpolate()
+    {
+        // MSUN resizes inside its forward pass during training: the input gradient must be interpolate's.
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var upstream = randn([2, 3, 8, 12], dtype: ScalarType.Float64);
+        var x1 = rand([2, 3, 28, 20], dtype: ScalarType.Float64).requires_grad_();
+        var x2 = x1.detach().clone().requires_grad_();
+
+        (MultiScaleResize.Bilinear(x1, 8, 12) * upstream).sum().backward();
+        (nn.functional.interpolate(x2, [8, 12], mode: InterpolationMode.Bilinear, align_corners: false) * upstream).sum().backward();
+
+        Assert.True((x1.grad! - x2.grad!).abs().max().item<double>() < 1e-13);
+    }
+
+    [Fact]
+    public void BilinearToTheSameSizeReturnsAnIndependentCopy()
+    {
+        using var scope = NewDisposeScope();
+        var x = rand([1, 1, 6, 6]);
+        var y = MultiScaleResize.Bilinear(x, 6, 6);
+        Assert.Equal(0f, (y - x).abs().max().item<float>());
+        y.add_(1f);
+        Assert.True((y - x).min().item<float>() > 0.99f);
+    }
+
+    [Fact]
+    public void BilinearWeightsOfAShrinkByFourAreHandComputed()
+    {
+        // 8 → 2: source = (o + 0.5)·4 − 0.5 = 1.5 and 5.5: pixels 1,2 and 5,6 at ½ each.
+        var taps = MultiScaleResize.BilinearWeights<double>(8, 2);
+        Assert.Equal([(1, 2, 0.5, 0.5), (5, 6, 0.5, 0.5)], taps);
+        // 2 → 4 (enlarging, the hand-computed case above): sources 0 (clamped), 0.25, 0.75, 1.25 → the last stays on pixel 1.
+        var up = MultiScaleResize.BilinearWeights<double>(2, 4);
+        Assert.Equal([(0, 1, 1.0, 0.0), (0, 1, 0.75, 0.25), (0, 1, 0.25, 0.75), (1, 1, 0.75, 0.25)], up);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -68,10 +135,12 @@ public class MultiScaleResizeTests
         using var scope = NewDisposeScope();
         var x = rand([1, 1, 28, 28], generator: new Generator(5), device: CPU);
         var y = new MultiScaleResize(new MultiScaleResizeOptions(28, 10)).Apply(x);
-        var manual = nn.functional.interpolate(
+        var manual = MultiScaleResize.Bilinear(MultiScaleResize.Bilinear(x, 10, 10), 28, 28);
+        Assert.Equal(0f, (y - manual).abs().max().item<float>());
+        var libtorch = nn.functional.interpolate(
             nn.functional.interpolate(x, [10, 10], mode: InterpolationMode.Bilinear, align_corners: false, antialias: false),
             [28, 28], mode: InterpolationMode.Bilinear, align_corners: false, antialias: false);
-        Assert.Equal(0f, (y - manual).abs().max().item<float>());
+        Assert.True((y - libtorch).abs().max().item<float>() < 1e-6f);
         Assert.True((y - x).abs().max().item<float>() > 0.01f);
     }
 

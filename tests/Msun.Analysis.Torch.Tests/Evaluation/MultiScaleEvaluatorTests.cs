@@ -69,7 +69,9 @@ public class MultiScaleEvaluatorTests
         for (int i = 0; i < sizes.Length; i++)
         {
             var expected = sizes[i] == R ? x : DownUp(x, sizes[i], antialias);
-            Assert.True(net.Inputs[i].eq(expected).all().item<bool>(), $"size {sizes[i]}: the network's input differs from down-then-up");
+            // libtorch's interpolate as the expectation; ours resizes by matrix products (the same sums, other rounding)
+            var worst = (net.Inputs[i] - expected).abs().max().item<float>();
+            Assert.True(worst <= 1e-6f, $"size {sizes[i]}: the network's input differs from down-then-up by {worst}");
         }
 
         Assert.All(net.TrainingSeen, t => Assert.False(t));
