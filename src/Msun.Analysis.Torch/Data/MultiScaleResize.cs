@@ -171,28 +171,21 @@ public sealed class MultiScaleResize
     }
 
     /// <summary>The output × input weight matrix of <see cref="BilinearWeights{T}"/>, in the dtype and on the device of <paramref name="like"/>.</summary>
-    private static Tensor WeightMatrix(int inputSize, int outputSize, Tensor like)
+    private static Tensor WeightMatrix(int inputSize, int outputSize, Tensor like) =>
+        like.dtype == ScalarType.Float64
+            ? torch.tensor(Dense<double>(inputSize, outputSize), [outputSize, inputSize], device: like.device)
+            : torch.tensor(Dense<float>(inputSize, outputSize), [outputSize, inputSize], device: like.device);
+
+    private static T[] Dense<T>(int inputSize, int outputSize) where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        if (like.dtype == ScalarType.Float64)
+        var m = new T[outputSize * inputSize];
+        foreach (var (o, (a, b, wa, wb)) in BilinearWeights<T>(inputSize, outputSize).Index())
         {
-            var m = new double[outputSize * inputSize];
-            foreach (var (o, (a, b, wa, wb)) in BilinearWeights<double>(inputSize, outputSize).Index())
-            {
-                m[o * inputSize + a] += wa;
-                m[o * inputSize + b] += wb;
-            }
-
-            return torch.tensor(m, [outputSize, inputSize], device: like.device);
+            m[o * inputSize + a] += wa;
+            m[o * inputSize + b] += wb;
         }
 
-        var f = new float[outputSize * inputSize];
-        foreach (var (o, (a, b, wa, wb)) in BilinearWeights<float>(inputSize, outputSize).Index())
-        {
-            f[o * inputSize + a] += wa;
-            f[o * inputSize + b] += wb;
-        }
-
-        return torch.tensor(f, [outputSize, inputSize], device: like.device);
+        return m;
     }
 
     /// <summary>
