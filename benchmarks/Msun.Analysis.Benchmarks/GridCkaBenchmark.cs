@@ -99,15 +99,8 @@ internal static class GridCkaBenchmark
         return Invariant($"max|ΔCKA| {max:0.0e+0} ≤ {tolerance:0e+0}");
     }
 
-    private static string TorchVersion(string python)
-    {
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true };
-        foreach (string a in new[] { "-c", "import torch; print(torch.__version__)" }) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        string s = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return s;
-    }
+    private static string TorchVersion(string python) =>
+        new SideCommand("pytorch", python, ["-c", "import torch; print(torch.__version__)"]).RunOnce().Trim();
 
     /// <summary>The 18 representational layers of a ResNet-18: conv1, every BasicBlock convolution, fc.</summary>
     public static IReadOnlyList<string> Layers()

@@ -82,15 +82,9 @@ internal static class LinearCkaBenchmark
         return FormattableString.Invariant($"|ΔCKA| {delta:0.0e+0} ≤ {tolerance:0e+0}");
     };
 
-    private static string PeerDescription(string python)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(python) { RedirectStandardOutput = true };
-        foreach (string a in new[] { "-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)" }) info.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(info)!;
-        string s = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return s + " (Debian python3-numpy/python3-scipy), BLAS and threads per round in the raw log";
-    }
+    private static string PeerDescription(string python) =>
+        new SideCommand("numpy", python, ["-c", "import numpy, scipy; print('NumPy', numpy.__version__, 'SciPy', scipy.__version__)"]).RunOnce().Trim()
+        + " (Debian python3-numpy/python3-scipy), BLAS and threads per round in the raw log";
 
     /// <summary>Our side of a kernel row, in its own process: prints one JSON line like the peer's.</summary>
     public static class Worker

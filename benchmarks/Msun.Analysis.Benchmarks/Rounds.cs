@@ -17,6 +17,23 @@ internal sealed record SideCommand(string Label, string File, IReadOnlyList<stri
             ? new SideCommand(label, self, [typeof(SideCommand).Assembly.Location, .. arguments])
             : new SideCommand(label, self, [.. arguments]);
     }
+
+    /// <summary>
+    /// Runs the command once, outside any timed round, with <paramref name="extra"/> arguments appended, and returns its
+    /// standard output; a non-zero exit throws with its standard error.
+    /// </summary>
+    public string RunOnce(IReadOnlyDictionary<string, string>? environment = null, params string[] extra)
+    {
+        var info = new ProcessStartInfo(File) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in Arguments.Concat(extra)) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        using var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start {File}");
+        var error = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{Label} {string.Join(' ', extra)} failed:\n{error.Result}");
+        return output;
+    }
 }
 
 /// <summary>What a side measured in one round.</summary>

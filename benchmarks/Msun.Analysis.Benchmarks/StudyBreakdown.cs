@@ -98,16 +98,10 @@ internal static class StudyBreakdown
                 config["repeats"] = 1;
                 config["batch_size"] = batchSize;
             }, _ => [subset]);
-            var info = new ProcessStartInfo(python) { RedirectStandardOutput = true };
-            foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py"), dir, arithmetic,
-                         threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--breakdown" })
-                info.ArgumentList.Add(a);
-            foreach (var (k, v) in Rounds.EnvironmentFor(threads, glibcDefaults: false))
-                info.Environment[k] = v; // as the study suite runs the peer
-            using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python}");
-            Console.Write(process.StandardOutput.ReadToEnd());
-            process.WaitForExit();
-            return process.ExitCode;
+            var peer = new SideCommand("pytorch", python, [Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py"), dir,
+                arithmetic, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--breakdown"]);
+            Console.Write(peer.RunOnce(Rounds.EnvironmentFor(threads, glibcDefaults: false))); // as the study suite runs the peer
+            return 0;
         }
         finally
         {

@@ -72,18 +72,8 @@ internal static class TrainingBenchmark
     }
 
     /// <summary>Runs one side once outside the timed rounds (with extra arguments) and returns its JSON line.</summary>
-    private static JsonObject RunSide(SideCommand side, IReadOnlyDictionary<string, string> env, params string[] extra)
-    {
-        var info = new ProcessStartInfo(side.File) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in side.Arguments.Concat(extra)) info.ArgumentList.Add(a);
-        foreach (var (k, v) in env) info.Environment[k] = v;
-        using var p = Process.Start(info)!;
-        var error = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{side.Label} {string.Join(' ', extra)} failed:\n{error.Result}");
-        return JsonNode.Parse(output.Trim().Split('\n')[^1])!.AsObject();
-    }
+    private static JsonObject RunSide(SideCommand side, IReadOnlyDictionary<string, string> env, params string[] extra) =>
+        JsonNode.Parse(side.RunOnce(env, extra).Trim().Split('\n')[^1])!.AsObject();
 
     private static double[] Losses(JsonObject side) => side["losses"]!.AsArray().Select(v => (double)v!).ToArray();
 

@@ -30,7 +30,7 @@ def convolutions(path, batch):
             if not descriptor.startswith(f"mb{batch}_"):
                 continue
             direction = ("forward" if "forward" in line else "backward-data" if "backward_data" in line else "backward-weights")
-            implementation = next(f for f in fields if ":" in f and ("avx" in f or "gemm" in f or "ref" in f or "brg" in f))
+            implementation = next(x for x in fields if ":" in x and ("avx" in x or "gemm" in x or "ref" in x or "brg" in x))
             found[(direction, descriptor)].append((float(fields[-1]), implementation))
     return found
 
