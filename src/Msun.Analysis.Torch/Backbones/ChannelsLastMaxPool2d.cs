@@ -8,7 +8,8 @@ namespace Msun.Analysis.Torch.Backbones;
 /// <c>MaxPool2d</c> with the same output and gradient, run on a channels-last copy of its input: libtorch's CPU max pool
 /// of a contiguous (NCHW) tensor is a scalar loop per plane, its channels-last kernel is vectorised over channels. On the
 /// ResNet stem's 128 × 32 × 28 × 28 maps at one thread: about 17 ms instead of 36 (the two copies included). The output is
-/// contiguous again, so every later layer sees the tensor plain <c>MaxPool2d</c> gives. A maximum is exact whatever the
+/// in its input's layout, so every later layer sees the tensor plain <c>MaxPool2d</c> gives (a channels-last input, from
+/// weights held by <see cref="ChannelsLastWeights"/>, needs no copy either way). A maximum is exact whatever the
 /// order of comparisons, and both kernels take the first maximum of a window, so ties route the gradient alike.
 /// </summary>
 internal sealed class ChannelsLastMaxPool2d : Module<Tensor, Tensor>
@@ -33,8 +34,9 @@ internal sealed class ChannelsLastMaxPool2d : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         if (input.dim() != 4) return functional.max_pool2d(input, Kernel, Stride, Padding);
+        if (ChannelsLastWeights.IsChannelsLast(input)) return functional.max_pool2d(input, Kernel, Stride, Padding);
         using var scope = torch.NewDisposeScope();
-        var channelsLast = input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        return functional.max_pool2d(channelsLast, Kernel, Stride, Padding).contiguous().MoveToOuterDisposeScope();
+        var pooled = functional.max_pool2d(ChannelsLastWeights.Copy(input), Kernel, Stride, Padding);
+        return pooled.contiguous().MoveToOuterDisposeScope();
     }
 }

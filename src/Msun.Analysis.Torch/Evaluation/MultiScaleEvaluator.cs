@@ -58,6 +58,7 @@ public static class MultiScaleEvaluator
         {
             foreach (var m in model.Modules) m.eval();
             using var noGrad = torch.no_grad();
+            using var layout = ChannelsLastWeights.Hold(model.Modules); // faster convolutions; the weights' order is restored after
             var indices = new int[Math.Min(options.BatchSize, data.Count)];
             for (int start = 0; start < data.Count; start += options.BatchSize)
             {

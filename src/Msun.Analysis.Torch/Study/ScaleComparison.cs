@@ -140,6 +140,7 @@ public static class ScaleComparison
         var capture = ActivationCapture.Create(model, layers, options.Capture);
         var sink = options.CreateSink();
         using (options.EvalMode ? EvalModeScope.Enter(model) : null)
+        using (ChannelsLastWeights.Hold(model)) // faster convolutions; the weights' order is restored after
             Feed(capture, batches, sink, progress, cancellationToken);
 
         var table = sink.Result();

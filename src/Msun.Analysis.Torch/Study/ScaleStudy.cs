@@ -125,6 +125,7 @@ public static class ScaleStudy
         var net = model.Model;
         net.to(device);
         using (EvalModeScope.Enter(net))
+        using (ChannelsLastWeights.Hold(net)) // faster convolutions; the weights' order is restored after
             return Study(model, data, options, blocks, device, probeInput, progress, cancellationToken, watch);
     }
 

@@ -58,7 +58,8 @@ public sealed class TrainingDivergedException : Exception
 /// <summary>
 /// Trains one backbone with a <see cref="TrainingObjective"/>: SGD with momentum and weight decay, linear warm-up
 /// then cosine decay (<see cref="LearningRateSchedule"/>), gradient-norm clipping, seeded initialisation and data
-/// order. After every epoch it evaluates on the test split at the reference size, writes a checkpoint atomically
+/// order; the convolution weights are held channels-last during an epoch (<see cref="ChannelsLastWeights"/>). After every
+/// epoch it evaluates on the test split at the reference size, writes a checkpoint atomically
 /// (<see cref="Checkpoint"/>) and appends a line to <c>train-log.jsonl</c>; a resumed run continues from the last
 /// checkpoint and reaches the same weights as an uninterrupted one.
 /// </summary>
@@ -240,7 +241,10 @@ public sealed class Trainer : IDisposable
         while (EpochsCompleted < last)
         {
             var epoch = EpochsCompleted + 1;
-            var record = TrainEpoch(epoch, batchProgress, cancellationToken);
+            EpochRecord record;
+            // Channels-last while training (faster convolutions), the default order again for the checkpoint.
+            using (ChannelsLastWeights.Hold(Model, optimizer))
+                record = TrainEpoch(epoch, batchProgress, cancellationToken);
             history.Add(record);
             EpochsCompleted = epoch;
             // Checkpoint first, then the log line: a kill in between leaves a log one line short, which the next

@@ -29,6 +29,19 @@ public class ChannelsLastMaxPoolTests
     }
 
     [Fact]
+    public void AChannelsLastInputGivesAChannelsLastOutputWithTheSameValuesAndGradients()
+    {
+        torch.manual_seed(5);
+        var input = torch.randint(-4, 5, [2, 8, 11, 11]).to_type(ScalarType.Float32).clamp_min(0) / 4;
+        var weights = torch.randn(2, 8, 6, 6);
+        var (expected, expectedGrad) = Run(nn.MaxPool2d(3, 2, 1), input, weights);
+        var (actual, actualGrad) = Run(new ChannelsLastMaxPool2d(3, 2, 1), ChannelsLastWeights.Copy(input), weights);
+        Assert.True(ChannelsLastWeights.IsChannelsLast(actual)); // no copy back to the default order
+        Assert.True(expected.equal(actual).all().item<bool>());
+        Assert.True(expectedGrad.equal(actualGrad).all().item<bool>());
+    }
+
+    [Fact]
     public void TheMacCounterCountsItAsTheMaxPool2dItReplaces()
     {
         var net = nn.Sequential(("pool", new ChannelsLastMaxPool2d(3, 2, 1)));

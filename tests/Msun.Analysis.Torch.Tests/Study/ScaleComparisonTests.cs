@@ -44,11 +44,15 @@ public sealed class ScaleComparisonTests(BackboneCache cache) : IClassFixture<Ba
         return list;
     }
 
-    /// <summary>Stage activations computed without hooks: the stages run one by one through ForwardStages.</summary>
+    /// <summary>
+    /// Stage activations computed without hooks: the stages run one by one through ForwardStages, with the weights held
+    /// channels-last as the comparison holds them (the layout changes the float32 rounding of the convolutions).
+    /// </summary>
     private (FeatureMatrix[] Reference, FeatureMatrix[] Probe) ByHand(Backbone model)
     {
         model.eval();
         using var noGrad = no_grad();
+        using var layout = ChannelsLastWeights.Hold(model);
         FeatureMatrix[] Side(Func<(Tensor, Tensor), Tensor> pick, string suffix) => Stages.Select((_, i) =>
         {
             using var all = cat(batches.Select(b => model.ForwardStages(pick(b), 0, i + 1)).ToArray(), 0);
