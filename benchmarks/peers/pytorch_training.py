@@ -90,6 +90,9 @@ def main():
     model = ResNet18(config["in_channels"], config["classes"], config["widths"], config["stem_kernel"], config["stem_max_pool"])
     names = list(model.state_dict())
     model.load_state_dict({n: torch.from_numpy(np.load(os.path.join(directory, "init", n + ".npy"))) for n in names}, strict=True)
+    channels_last = "--channels-last" in sys.argv  # PyTorch's recipe: model and input in torch.channels_last
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     model.train()
     params = list(model.parameters())
     opt = torch.optim.SGD(params, lr=float(rates[0]), momentum=config["momentum"], weight_decay=config["weight_decay"])
@@ -106,6 +109,8 @@ def main():
         y = torch.from_numpy(labels[index])
         if reference != size:
             x = F.interpolate(x, size=(reference, reference), mode="bilinear", align_corners=False)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         for g in opt.param_groups:
             g["lr"] = float(rates[b])
         t1 = time.perf_counter()
@@ -135,7 +140,7 @@ def main():
         "seconds": seconds, "cpu_seconds": cpu, "images_per_second": timed * batch / seconds,
         "baseline_rss_mb": baseline, "peak_above_baseline_mb": peak_mb() - baseline, "peak_rss_mb": peak_mb(),
         "parameters": sum(p.numel() for p in params), "losses": losses, "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__, "blas": blas_report(),
+        "torch": torch.__version__, "blas": blas_report(), "channels_last": channels_last,
     }))
 
 
