@@ -84,13 +84,14 @@ internal static class StudyBenchmark
                 blocks ??= string.Join(", ", BlocksOf(dir));
                 foreach (int threads in threadCounts)
                     foreach (var (theirs, tolerance) in cases)
-                    {
-                        string t = Inv(threads);
-                        rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}",
-                            threads, rounds,
-                            SideCommand.Self("ours", ["study-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
-                            new SideCommand("pytorch", python, [peer, dir, theirs, t]), wholeProcess: false, (o, p) => AgreeStudy(o, p, tolerance));
-                    }
+                        foreach (var (layout, label) in PeerLayouts)
+                        {
+                            string t = Inv(threads);
+                            rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}{label}",
+                                threads, rounds,
+                                SideCommand.Self("ours", ["study-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
+                                new SideCommand("pytorch", python, [peer, dir, theirs, t, .. layout]), wholeProcess: false, (o, p) => AgreeStudy(o, p, tolerance));
+                        }
             }
             rows.Note($"model: {described.Describe()}; blocks {blocks}; minibatch CKA (unbiased HSIC, batch {batchSize}, " +
                 "ratio at the end per repeat), flattened activations, Fashion-MNIST test split bilinearly to 56 px. Ours: ScaleStudy.Run (float64 " +
@@ -103,6 +104,12 @@ internal static class StudyBenchmark
             foreach (var dir in dirs) Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The peer in PyTorch's default layout, and with its channels-last recipe (<c>--channels-last</c>): ours holds its
+    /// weights channels-last (<see cref="ChannelsLastWeights"/>), and a strong engineer would try the same on the peer.
+    /// </summary>
+    private static readonly (string[] Arguments, string Label)[] PeerLayouts = [([], ""), (["--channels-last"], ", torch channels-last")];
 
     public static int RunEvaluation(ModelSource source, int images, int batchSize, IReadOnlyList<int> threadCounts, int rounds, string python,
         string results, bool glibcDefaults)
@@ -120,12 +127,13 @@ internal static class StudyBenchmark
             }, null);
             using var rows = new Rounds("evaluation", results, glibcDefaults);
             foreach (int threads in threadCounts)
-            {
-                string t = Inv(threads);
-                rows.Row($"evaluation {Backbone} {Reference}px, {sizes.Count} test sizes 8…56, {images} images, batch {batchSize}: ours vs torch (float32)",
-                    threads, rounds, SideCommand.Self("ours", ["evaluation-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
-                    new SideCommand("pytorch", python, [peer, dir, t]), wholeProcess: false, (o, p) => AgreeEvaluation(o, p, images));
-            }
+                foreach (var (layout, label) in PeerLayouts)
+                {
+                    string t = Inv(threads);
+                    rows.Row($"evaluation {Backbone} {Reference}px, {sizes.Count} test sizes 8…56, {images} images, batch {batchSize}: ours vs torch (float32){label}",
+                        threads, rounds, SideCommand.Self("ours", ["evaluation-worker", "--dir", dir, "--threads", t, .. GlibcFlag(glibcDefaults)]),
+                        new SideCommand("pytorch", python, [peer, dir, t, .. layout]), wholeProcess: false, (o, p) => AgreeEvaluation(o, p, images));
+                }
             rows.Note($"model: {source.Describe()}; every test size: bilinear down from 56 and back up (the single network's input), float32 " +
                 "forward in eval mode, argmax. Ours: MultiScaleEvaluator.Evaluate with a SingleNetworkClassifier. Peer: the same loop in PyTorch " +
                 $"under no_grad. images/s = images × {sizes.Count} sizes / s. Agreement: the number right at every size within 0.1 % of the " +

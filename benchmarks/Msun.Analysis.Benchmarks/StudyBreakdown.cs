@@ -34,6 +34,8 @@ internal static class StudyBreakdown
         using var model = ModelLoader.FreshlyInitialised("resnet18-imagenet-w32", 0);
         var net = model.Model;
         net.eval();
+        LibTorchSwitches.TurnOffNnpack(); // as msun does
+        using var layout = ChannelsLastWeights.Hold(net); // as ScaleStudy.Run does
         var capture = ActivationCapture.Create(net, model.Blocks);
         var resizes = Probes.ToDictionary(p => p, p => new MultiScaleResize(new MultiScaleResizeOptions(56, p, ScaleMode.DownUp)));
         var shared = new SharedRowGrams();
@@ -98,9 +100,10 @@ internal static class StudyBreakdown
                 config["repeats"] = 1;
                 config["batch_size"] = batchSize;
             }, _ => [subset]);
-            var peer = new SideCommand("pytorch", python, [Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py"), dir,
-                arithmetic, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--breakdown"]);
-            Console.Write(peer.RunOnce(Rounds.EnvironmentFor(threads, glibcDefaults: false))); // as the study suite runs the peer
+            string[] peerArgs = [Path.Combine(AppContext.BaseDirectory, "peers", "torch_scale_study.py"), dir,
+                arithmetic, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--breakdown"];
+            foreach (var layout in new[] { Array.Empty<string>(), ["--channels-last"] }) // the peer in both layouts, as the study suite runs it
+                Console.Write(new SideCommand("pytorch", python, [.. peerArgs, .. layout]).RunOnce(Rounds.EnvironmentFor(threads, glibcDefaults: false)));
             return 0;
         }
         finally

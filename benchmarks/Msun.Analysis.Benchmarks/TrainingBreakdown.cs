@@ -20,6 +20,7 @@ internal static class TrainingBreakdown
         torch.InitializeDeviceType(DeviceType.CPU);
         if (threads > 0)
             torch.set_num_threads(threads);
+        LibTorchSwitches.TurnOffNnpack(); // as msun does
         var manifest = DatasetManifestLoader.LoadBuiltIn("fashion-mnist");
         var train = DatasetLoader.Load(manifest, "train");
         torch.manual_seed(0);
@@ -27,6 +28,7 @@ internal static class TrainingBreakdown
         model.train();
         var parameters = model.parameters().ToArray();
         using var optimizer = torch.optim.SGD(parameters, 0.1, 0.9, 0, 5e-4);
+        using var layout = Environment.GetCommandLineArgs().Contains("--default-layout") ? null : ChannelsLastWeights.Hold(model, optimizer); // as the Trainer does
         var phases = new double[5];
         var watch = new Stopwatch();
         for (var b = 0; b < warmup + batches; b++)

@@ -51,6 +51,9 @@ def main():
     with open(os.path.join(directory, "config.json")) as f:
         config = json.load(f)
     model = load_model(os.path.join(directory, "weights"), config)
+    channels_last = "--channels-last" in sys.argv[3:]  # PyTorch's recipe; the input has one channel, so only the model moves
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     images = torch.from_numpy(np.load(os.path.join(directory, "images.npy")))
     labels = torch.from_numpy(np.load(os.path.join(directory, "labels.npy")))
     sizes, reference, b = config["test_sizes"], config["reference"], config["batch_size"]
@@ -58,7 +61,8 @@ def main():
     with Timed() as t:
         correct, checksum = evaluate(model, images, labels, sizes, reference, b)
     print(json.dumps({**t.fields(), "images_per_second": images.shape[0] * len(sizes) / t.seconds, "correct": correct,
-                      "checksum": checksum, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas_report()}))
+                      "checksum": checksum, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas_report(),
+                      "channels_last": channels_last}))
 
 
 if __name__ == "__main__":

@@ -118,6 +118,9 @@ def main():
     with open(os.path.join(directory, "config.json")) as f:
         config = json.load(f)
     model = load_model(os.path.join(directory, "weights"), config)
+    channels_last = "--channels-last" in sys.argv[4:]  # PyTorch's recipe; the input has one channel, so only the model moves
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     images = torch.from_numpy(np.load(os.path.join(directory, "images.npy")))
     subsets = torch.from_numpy(np.load(os.path.join(directory, "subsets.npy")).astype(np.int64))
     study = Study(model, config["blocks"], config["probes"], config["reference"], config["batch_size"], arithmetic,
@@ -130,14 +133,14 @@ def main():
         study.phases = Phases(True)
         study.run(images, subsets)
         ms, b = study.phases.ms, study.phases.batches
-        print(f"peer, CPU ms per batch of {config['batch_size']} ({torch.get_num_threads()} threads, {b} batches, reference + "
+        print(f"peer{', channels-last' if channels_last else ''}, CPU ms per batch of {config['batch_size']} ({torch.get_num_threads()} threads, {b} batches, reference + "
               f"{len(config['probes'])} probes, {arithmetic}): " + ", ".join(f"{k} {ms.get(k, 0.0) / b:.1f}" for k in
                                                                         ("batch", "resize", "forward", "cka")))
         return
     with Timed() as t:
         values = study.run(images, subsets)
     print(json.dumps({**t.fields(), "values": values, "threads": torch.get_num_threads(), "arithmetic": arithmetic,
-                      "torch": torch.__version__, "blas": blas_report()}))
+                      "torch": torch.__version__, "blas": blas_report(), "channels_last": channels_last}))
 
 
 if __name__ == "__main__":
