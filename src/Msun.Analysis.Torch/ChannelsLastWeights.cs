@@ -12,7 +12,10 @@ namespace Msun.Analysis.Torch;
 /// <remarks>
 /// Why: with a channels-last weight, libtorch's CPU convolution (oneDNN) runs in NHWC and hands NHWC activations to
 /// the next layer, skipping the layout reorders of the NCHW path; on this machine's ResNets a training step is about
-/// 15–20 % faster and a forward pass 5–30 % (benchmarks/README.md). Why only for a while: TorchSharp writes and reads
+/// 15–20 % faster and a forward pass 2–30 % (benchmarks/README.md). With oneDNN switched off (see
+/// <see cref="LibTorchSwitches"/>) a hold changes nothing: libtorch's native kernels gain nothing from the layout
+/// (densenet-small, batch 64, one thread: 1.7–2.7 s per step in the default order, 1.9–3.9 channels-last). Why only for
+/// a while: TorchSharp writes and reads
 /// only contiguous tensors (<c>Module.save</c>, <c>Module.load</c>, the optimiser's state), so checkpoints are written
 /// and read in the default order, outside a hold. The price, in training only: libtorch's channels-last BatchNorm
 /// backward sums in float32 without centring first, so gradients sit further from float64 (relative error 5e-4 to 6e-3 on
@@ -33,13 +36,14 @@ public sealed class ChannelsLastWeights : IDisposable
 
     /// <summary>
     /// Converts every 4-D parameter and buffer of <paramref name="modules"/>, and the SGD momentum buffers of
-    /// <paramref name="optimizer"/>, to channels-last in place (the same tensor objects, so the optimiser still finds them).
+    /// <paramref name="optimizer"/>, to channels-last in place (the same tensor objects, so the optimiser still finds them);
+    /// nothing while oneDNN is off.
     /// </summary>
     public static ChannelsLastWeights Hold(IEnumerable<nn.Module> modules, optim.Optimizer? optimizer = null)
     {
         ArgumentNullException.ThrowIfNull(modules);
         var hold = new ChannelsLastWeights(modules.ToArray(), optimizer);
-        hold.Convert(toChannelsLast: true);
+        if (LibTorchSwitches.OneDnnIsOn) hold.Convert(toChannelsLast: true);
         return hold;
     }
 

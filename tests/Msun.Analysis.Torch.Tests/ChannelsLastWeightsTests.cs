@@ -46,6 +46,23 @@ public class ChannelsLastWeightsTests
     }
 
     [Fact]
+    public void WithOneDnnOffAHoldLeavesTheDefaultOrder()
+    {
+        bool original = LibTorchSwitches.OneDnnIsOn;
+        try
+        {
+            LibTorchSwitches.OneDnnIsOn = false;
+            using var model = BackboneRegistry.Get("resnet18-small").Create();
+            using (ChannelsLastWeights.Hold(model))
+                Assert.All(model.parameters(), p => Assert.True(p.is_contiguous()));
+        }
+        finally
+        {
+            LibTorchSwitches.OneDnnIsOn = original;
+        }
+    }
+
+    [Fact]
     public void TheHeldNetworkComputesTheSameLossAndGradientsAsFloat64()
     {
         // Reference: the network in float64, default order. Both float32 layouts must be as close to it as float32 allows.
