@@ -63,7 +63,7 @@ internal static class TrainingBenchmark
                     var peerDefault = Losses(RunSide(pytorch, env));
                     foreach (var (peerSide, label) in new[] { (pytorch, ""), (pytorchChannelsLast, ", PyTorch channels-last") })
                     {
-                        var peerLosses = Losses(RunSide(peerSide, env));
+                        var peerLosses = peerSide == pytorch ? peerDefault : Losses(RunSide(peerSide, env));
                         var both = spread.Max(OwnStackGap.Of(peerLosses, Losses(RunSide(peerSide, env, "--mkldnn-off"))));
                         // The layout changes BatchNorm's rounding too, which the kernel switch does not: the peer against itself
                         // in the other layout.

@@ -27,7 +27,7 @@ public class ChannelsLastWeightsTests
     }
 
     [Fact]
-    public void HoldKeepsValuesAndRestoresTheDefaultOrder() => WithOneDnnOn(() =>
+    public void HoldKeepsValuesAndRestoresTheDefaultOrder() => WithOneDnn(true, () =>
     {
         torch.manual_seed(1);
         using var model = BackboneRegistry.Get("resnet18-small").Create();
@@ -46,24 +46,15 @@ public class ChannelsLastWeightsTests
     });
 
     [Fact]
-    public void WithOneDnnOffAHoldLeavesTheDefaultOrder()
+    public void WithOneDnnOffAHoldLeavesTheDefaultOrder() => WithOneDnn(false, () =>
     {
-        bool original = LibTorchSwitches.OneDnnIsOn;
-        try
-        {
-            LibTorchSwitches.OneDnnIsOn = false;
-            using var model = BackboneRegistry.Get("resnet18-small").Create();
-            using (ChannelsLastWeights.Hold(model))
-                Assert.All(model.parameters(), p => Assert.True(p.is_contiguous()));
-        }
-        finally
-        {
-            LibTorchSwitches.OneDnnIsOn = original;
-        }
-    }
+        using var model = BackboneRegistry.Get("resnet18-small").Create();
+        using (ChannelsLastWeights.Hold(model))
+            Assert.All(model.parameters(), p => Assert.True(p.is_contiguous()));
+    });
 
     [Fact]
-    public void TheHeldNetworkComputesTheSameLossAndGradientsAsFloat64() => WithOneDnnOn(() =>
+    public void TheHeldNetworkComputesTheSameLossAndGradientsAsFloat64() => WithOneDnn(true, () =>
     {
         // Reference: the network in float64, default order. Both float32 layouts must be as close to it as float32 allows.
         torch.manual_seed(2);
@@ -84,7 +75,7 @@ public class ChannelsLastWeightsTests
     });
 
     [Fact]
-    public void MomentumCreatedDuringAHoldIsRestoredSoTheOptimiserCanBeSaved() => WithOneDnnOn(() =>
+    public void MomentumCreatedDuringAHoldIsRestoredSoTheOptimiserCanBeSaved() => WithOneDnn(true, () =>
     {
         torch.manual_seed(3);
         using var model = BackboneRegistry.Get("resnet18-small").Create();
@@ -119,15 +110,15 @@ public class ChannelsLastWeightsTests
     }
 
     /// <summary>
-    /// Runs a check with oneDNN on: a hold converts nothing while it is off, and an earlier test in the process may have
-    /// switched it off for good (ConvolutionGradientCheck does, where oneDNN's kernels fail).
+    /// Runs a check with oneDNN switched as given, then as it was: a hold converts nothing while it is off, and an earlier
+    /// test in the process may have switched it off for good (ConvolutionGradientCheck does, where oneDNN's kernels fail).
     /// </summary>
-    private static void WithOneDnnOn(Action check)
+    private static void WithOneDnn(bool on, Action check)
     {
         bool original = LibTorchSwitches.OneDnnIsOn;
         try
         {
-            LibTorchSwitches.OneDnnIsOn = true;
+            LibTorchSwitches.OneDnnIsOn = on;
             check();
         }
         finally

@@ -33,8 +33,7 @@ internal sealed class ChannelsLastMaxPool2d : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        if (input.dim() != 4) return functional.max_pool2d(input, Kernel, Stride, Padding);
-        if (ChannelsLastWeights.IsChannelsLast(input)) return functional.max_pool2d(input, Kernel, Stride, Padding);
+        if (input.dim() != 4 || ChannelsLastWeights.IsChannelsLast(input)) return functional.max_pool2d(input, Kernel, Stride, Padding);
         using var scope = torch.NewDisposeScope();
         var pooled = functional.max_pool2d(ChannelsLastWeights.Copy(input), Kernel, Stride, Padding);
         return pooled.contiguous().MoveToOuterDisposeScope();
