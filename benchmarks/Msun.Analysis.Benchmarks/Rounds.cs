@@ -19,6 +19,13 @@ internal sealed record SideCommand(string Label, string File, IReadOnlyList<stri
     }
 
     /// <summary>
+    /// Extra peer arguments and row-label suffix for the peer in PyTorch's default layout, and with its channels-last recipe
+    /// (<c>--channels-last</c>): ours holds its weights channels-last (<c>ChannelsLastWeights</c>), and a strong engineer
+    /// would try the same on the peer.
+    /// </summary>
+    public static readonly (string[] Arguments, string Label)[] PeerLayouts = [([], ""), (["--channels-last"], ", torch channels-last")];
+
+    /// <summary>
     /// Runs the command once, outside any timed round, with <paramref name="extra"/> arguments appended, and returns its
     /// standard output; a non-zero exit throws with its standard error.
     /// </summary>

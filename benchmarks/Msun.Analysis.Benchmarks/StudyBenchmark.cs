@@ -84,7 +84,7 @@ internal static class StudyBenchmark
                 blocks ??= string.Join(", ", BlocksOf(dir));
                 foreach (int threads in threadCounts)
                     foreach (var (theirs, tolerance) in cases)
-                        foreach (var (layout, label) in PeerLayouts)
+                        foreach (var (layout, label) in SideCommand.PeerLayouts)
                         {
                             string t = Inv(threads);
                             rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}{label}",
@@ -105,12 +105,6 @@ internal static class StudyBenchmark
         }
     }
 
-    /// <summary>
-    /// The peer in PyTorch's default layout, and with its channels-last recipe (<c>--channels-last</c>): ours holds its
-    /// weights channels-last (<see cref="ChannelsLastWeights"/>), and a strong engineer would try the same on the peer.
-    /// </summary>
-    private static readonly (string[] Arguments, string Label)[] PeerLayouts = [([], ""), (["--channels-last"], ", torch channels-last")];
-
     public static int RunEvaluation(ModelSource source, int images, int batchSize, IReadOnlyList<int> threadCounts, int rounds, string python,
         string results, bool glibcDefaults)
     {
@@ -127,7 +121,7 @@ internal static class StudyBenchmark
             }, null);
             using var rows = new Rounds("evaluation", results, glibcDefaults);
             foreach (int threads in threadCounts)
-                foreach (var (layout, label) in PeerLayouts)
+                foreach (var (layout, label) in SideCommand.PeerLayouts)
                 {
                     string t = Inv(threads);
                     rows.Row($"evaluation {Backbone} {Reference}px, {sizes.Count} test sizes 8…56, {images} images, batch {batchSize}: ours vs torch (float32){label}",
@@ -217,17 +211,10 @@ internal static class StudyBenchmark
 
     private static ModelSource SourceOf(JsonObject config) => new((string?)config["checkpoint"], (int)config["seed"]!);
 
-    private static void Start(int threads)
-    {
-        if (!Environment.GetCommandLineArgs().Contains("--glibc-defaults")) NativeAllocator.KeepFreedMemory(); // as msun does
-        torch.InitializeDeviceType(DeviceType.CPU);
-        torch.set_num_threads(threads);
-    }
-
     /// <summary>Our side of <c>study</c>: one warm-up batch (a one-batch study, untimed), then <see cref="ScaleStudy.Run"/>, timed.</summary>
     public static int StudyWorker(string dir, int threads)
     {
-        Start(threads);
+        OwnSide.Start(threads);
         var config = ReadConfig(dir);
         using var model = SourceOf(config).Load();
         var data = TestSplit();
@@ -248,7 +235,7 @@ internal static class StudyBenchmark
     /// <summary>Our side of <c>evaluation</c>: one warm-up batch at every size (untimed), then every image, timed.</summary>
     public static int EvaluationWorker(string dir, int threads)
     {
-        Start(threads);
+        OwnSide.Start(threads);
         var config = ReadConfig(dir);
         using var model = SourceOf(config).Load();
         int count = (int)config["images"]!, batch = (int)config["batch_size"]!;

@@ -26,15 +26,12 @@ internal static class StudyBreakdown
 
     public static int Run(int batches, int batchSize, int threads, string peerArithmetic, string python)
     {
-        NativeAllocator.KeepFreedMemory(); // as msun does
-        torch.InitializeDeviceType(DeviceType.CPU);
-        torch.set_num_threads(threads);
+        OwnSide.Start(threads);
         var manifest = DatasetManifestLoader.LoadBuiltIn("fashion-mnist");
         var data = DatasetLoader.Load(manifest, "test", DatasetLoader.ResolveRoot(manifest, null));
         using var model = ModelLoader.FreshlyInitialised("resnet18-imagenet-w32", 0);
         var net = model.Model;
         net.eval();
-        LibTorchSwitches.TurnOffNnpack(); // as msun does
         using var layout = ChannelsLastWeights.Hold(net); // as ScaleStudy.Run does
         var capture = ActivationCapture.Create(net, model.Blocks);
         var resizes = Probes.ToDictionary(p => p, p => new MultiScaleResize(new MultiScaleResizeOptions(56, p, ScaleMode.DownUp)));

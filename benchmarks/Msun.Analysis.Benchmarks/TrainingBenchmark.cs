@@ -52,22 +52,20 @@ internal static class TrainingBenchmark
                         "--batch-size", Inv(batchSize), "--threads", Inv(threads) };
                     var ours = SideCommand.Self("ours", ["training-worker", .. common, .. glibcDefaults ? new[] { "--glibc-defaults" } : []]);
                     string[] peerArgs = [peer, dir, Inv(batchSize), Inv(warmup), Inv(batches), Inv(threads)];
-                    var pytorch = new SideCommand("pytorch", python, peerArgs);
-                    // PyTorch's own channels-last recipe (model.to(memory_format=...), channels-last input): the peer as a
-                    // strong engineer would also try it, since our side holds its weights channels-last.
-                    var pytorchChannelsLast = new SideCommand("pytorch-cl", python, [.. peerArgs, "--channels-last"]);
                     var env = rows.Environment(threads);
                     if (!File.Exists(Path.Combine(dir, "order.npy")))
                         RunSide(ours, env, "--export");
                     var spread = OwnStackGap.Of(Losses(RunSide(ours, env)), Losses(RunSide(ours, env, "--onednn-off")));
-                    var peerDefault = Losses(RunSide(pytorch, env));
-                    foreach (var (peerSide, label) in new[] { (pytorch, ""), (pytorchChannelsLast, ", PyTorch channels-last") })
+                    double[]? peerDefault = null; // the peer's losses in the default layout (the first of PeerLayouts)
+                    foreach (var (layout, label) in SideCommand.PeerLayouts)
                     {
-                        var peerLosses = peerSide == pytorch ? peerDefault : Losses(RunSide(peerSide, env));
+                        var peerSide = new SideCommand("pytorch", python, [.. peerArgs, .. layout]);
+                        var peerLosses = Losses(RunSide(peerSide, env));
                         var both = spread.Max(OwnStackGap.Of(peerLosses, Losses(RunSide(peerSide, env, "--mkldnn-off"))));
                         // The layout changes BatchNorm's rounding too, which the kernel switch does not: the peer against itself
                         // in the other layout.
-                        if (peerSide == pytorchChannelsLast) both = both.Max(OwnStackGap.Of(peerLosses, peerDefault));
+                        if (peerDefault is null) peerDefault = peerLosses;
+                        else both = both.Max(OwnStackGap.Of(peerLosses, peerDefault));
                         rows.Note(FormattableString.Invariant(
                             $"{backbone}{label}, {threads} thread(s): largest relative loss gap of one stack against itself with its convolutions on the native kernels: {both.Largest:0.0e+0} (step 2: {both.Second:0.0e+0})"));
                         rows.Row($"training {backbone}, batch {batchSize}, {batches} steps{label}", threads, rounds, ours, peerSide,
@@ -130,11 +128,8 @@ internal static class TrainingBenchmark
     public static int Worker(string backbone, string dir, int batches, int warmup, int batchSize, int threads)
     {
         string[] args = Environment.GetCommandLineArgs();
-        if (!args.Contains("--glibc-defaults")) NativeAllocator.KeepFreedMemory(); // as msun train does
-        torch.InitializeDeviceType(DeviceType.CPU);
-        torch.set_num_threads(threads);
+        OwnSide.Start(threads);
         using (torch.ones(1)) { } // load libtorch before the baseline
-        LibTorchSwitches.TurnOffNnpack(); // as msun does (on CPUs NNPACK cannot start on it warns at every small convolution)
         if (args.Contains("--onednn-off")) LibTorchSwitches.OneDnnIsOn = false; // rounding-sensitivity runs: the native kernels
         double runtimeMb = TimedSection.Status("VmRSS");
         var spec = BackboneRegistry.Get(backbone);

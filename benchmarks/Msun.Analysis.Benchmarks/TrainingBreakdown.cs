@@ -16,11 +16,7 @@ internal static class TrainingBreakdown
 {
     public static int Run(int batches, int warmup, int batchSize, int threads)
     {
-        NativeAllocator.KeepFreedMemory(); // as msun does
-        torch.InitializeDeviceType(DeviceType.CPU);
-        if (threads > 0)
-            torch.set_num_threads(threads);
-        LibTorchSwitches.TurnOffNnpack(); // as msun does
+        OwnSide.Start(threads);
         var manifest = DatasetManifestLoader.LoadBuiltIn("fashion-mnist");
         var train = DatasetLoader.Load(manifest, "train");
         torch.manual_seed(0);
