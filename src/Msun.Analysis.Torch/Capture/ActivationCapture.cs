@@ -16,12 +16,19 @@ namespace Msun.Analysis.Torch.Capture;
 /// has them, and later modules may change a tensor in place, so reading it after the forward is wrong.</para>
 /// <para>Hooks are registered at the start of <see cref="Run(Tensor)"/> and removed in a <c>finally</c> when it
 /// returns or throws, so the model never keeps a hook of ours. Forwards run under <c>no_grad</c>; the
-/// training/eval mode is left as the caller set it (CKA studies want <c>eval()</c>). Not thread-safe.</para>
+/// training/eval mode is left as the caller set it (CKA studies want <c>eval()</c>). A hook fills the batch of the
+/// thread running the forward, so several threads can run one capture at once inside <see cref="HookAcrossThreads"/>
+/// (which registers the hooks once: registering them per call would race); outside it, one thread at a time.</para>
 /// </remarks>
 public sealed class ActivationCapture
 {
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly (string Name, nn.Module<Tensor, Tensor> Module)[] targets;
+    private readonly ThreadLocal<Frame?> running = new(); // what this thread's forward is capturing into
+    private HookScope? sharedHooks;
+
+    /// <summary>The outputs captured so far by one forward pass, per target.</summary>
+    private sealed record Frame(List<LayerActivation>[] Captured, CapturedBatch? Recycle);
 
     private ActivationCapture(nn.Module<Tensor, Tensor> model, (string, nn.Module<Tensor, Tensor>)[] targets, CaptureOptions options)
     {
@@ -81,32 +88,22 @@ public sealed class ActivationCapture
     internal CapturedBatch Run(Tensor input, CapturedBatch? recycle)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var captured = new List<LayerActivation>[targets.Length];
-        var removers = new List<Action>(targets.Length);
+        var frame = new Frame(targets.Select(_ => new List<LayerActivation>()).ToArray(), recycle);
+        var ownHooks = sharedHooks is null ? new HookScope(this) : null;
+        running.Value = frame;
         try
         {
-            for (var i = 0; i < targets.Length; i++)
-            {
-                var index = i;
-                captured[i] = [];
-                var remover = targets[i].Module.register_forward_hook((_, _, output) =>
-                {
-                    OnOutput(index, output, captured[index], recycle);
-                    return null!; // leave the output unchanged
-                });
-                removers.Add(remover.remove);
-            }
-
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
             model.call(input);
         }
         finally
         {
-            foreach (var remove in removers)
-                remove();
+            running.Value = null;
+            ownHooks?.Dispose();
         }
 
+        var captured = frame.Captured;
         var missing = targets.Where((_, i) => captured[i].Count == 0).Select(t => t.Name).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException(
@@ -142,6 +139,52 @@ public sealed class ActivationCapture
         foreach (var batch in batches)
             collector.Add(Run(batch));
         return collector;
+    }
+
+    /// <summary>
+    /// Registers the hooks until disposed, so that threads can run <see cref="Run(Tensor)"/> at once (each fills its own
+    /// batch); the model's forward must itself be safe to run from several threads (eval mode, no state of its own).
+    /// </summary>
+    internal IDisposable HookAcrossThreads()
+    {
+        if (sharedHooks is not null) throw new InvalidOperationException("the capture's hooks are already shared across threads.");
+        return sharedHooks = new HookScope(this);
+    }
+
+    /// <summary>Our hooks on every target while it lives; a hook fills the frame of the thread that runs the forward.</summary>
+    private sealed class HookScope : IDisposable
+    {
+        private readonly ActivationCapture owner;
+        private readonly List<Action> removers = [];
+
+        public HookScope(ActivationCapture owner)
+        {
+            this.owner = owner;
+            try
+            {
+                for (var i = 0; i < owner.targets.Length; i++)
+                {
+                    var index = i;
+                    removers.Add(owner.targets[i].Module.register_forward_hook((_, _, output) =>
+                    {
+                        if (owner.running.Value is { } frame) owner.OnOutput(index, output, frame.Captured[index], frame.Recycle);
+                        return null!; // leave the output unchanged
+                    }).remove);
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var remove in removers) remove();
+            removers.Clear();
+            if (owner.sharedHooks == this) owner.sharedHooks = null;
+        }
     }
 
     private void OnOutput(int index, Tensor output, List<LayerActivation> calls, CapturedBatch? recycle)

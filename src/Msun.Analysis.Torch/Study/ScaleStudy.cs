@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Msun.Analysis.Core.Cka;
@@ -152,32 +153,38 @@ public static class ScaleStudy
         var grids = new List<CkaGrid>();
         var notes = new SortedSet<string>(StringComparer.Ordinal);
         long examplesUsed = 0;
-        // The sinks consume each pair of batches in Add, so the next forwards can write into the same arrays: one slot for
-        // the reference batch (read by every probe's sink), one for the probe batches (each consumed before the next).
+        // The sinks consume each pair of batches in Add, so later forwards can write into the same arrays (memory stays flat).
         bool recycle = options.Comparison(false).SinkConsumesBatches;
-        CapturedBatch? lastReference = null, lastProbe = null;
-        for (int repeat = 0; repeat < options.Repeats; repeat++)
+        var pool = new ConcurrentBag<CapturedBatch>();
+        CapturedBatch Capture(Tensor input) => capture.Run(input, recycle && pool.TryTake(out var old) ? old : null);
+        void Recycle(CapturedBatch batch)
         {
-            // Every probe's sink sees the same reference batch: its Grams are formed once, not once per probe.
-            var referenceGrams = new SharedRowGrams();
-            var sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe, referenceGrams));
-            var subset = subsets[repeat];
-            for (int start = 0; start < n; start += b)
-            {
-                ct.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                var reference = ReferenceBatch(data, subset.AsSpan(start, Math.Min(b, n - start)), device, options.ReferenceSize);
-                var atReference = capture.Run(reference, recycle ? lastReference : null);
-                foreach (int probe in options.Probes)
-                {
-                    var atProbe = capture.Run(ProbeBatch(reference, probe), recycle ? lastProbe : null);
-                    sinks[probe].Add(atReference, atProbe);
-                    lastProbe = atProbe;
-                }
-                lastReference = atReference;
-                progress?.Report(new ScaleStudyProgress("subsets", repeat + 1, ++step, steps, work += subsetWork, totalWork));
-            }
+            if (recycle) pool.Add(batch);
+        }
 
+        // Every batch of every repeat is one job: its forwards (reference and each probe) may run on a worker thread, its
+        // CKA runs on this thread in job order, so the sums are added in the same order whatever the number of workers.
+        var jobs = Enumerable.Range(0, options.Repeats).SelectMany(r => Enumerable.Range(0, batchesPerRepeat).Select(j => (Repeat: r, Start: j * b))).ToArray();
+        int workers = Math.Min(options.ParallelBatchesOn(device), jobs.Length);
+        Dictionary<int, IScalePairSink> sinks = [];
+        void Add(int job, int probeIndex, CapturedBatch atReference, CapturedBatch atProbe)
+        {
+            if (jobs[job].Start == 0 && probeIndex == 0)
+            {
+                // Every probe's sink sees the same reference batch: its Grams are formed once, not once per probe.
+                var referenceGrams = new SharedRowGrams();
+                sinks = options.Probes.ToDictionary(p => p, p => CreateSink(options, fullGrid: p == options.GridProbe, referenceGrams));
+            }
+            sinks[options.Probes[probeIndex]].Add(atReference, atProbe);
+            Recycle(atProbe);
+        }
+
+        void BatchDone(int job, CapturedBatch atReference)
+        {
+            Recycle(atReference);
+            var (repeat, start) = jobs[job];
+            progress?.Report(new ScaleStudyProgress("subsets", repeat + 1, ++step, steps, work += subsetWork, totalWork));
+            if (start + b < n) return;
             foreach (int probe in options.Probes)
             {
                 var table = sinks[probe].Result();
@@ -192,6 +199,45 @@ public static class ScaleStudy
                 }
                 if (probe == options.GridProbe) grids.Add(table.Grid!);
             }
+        }
+
+        Tensor Reference(int job)
+        {
+            var (repeat, start) = jobs[job];
+            return ReferenceBatch(data, subsets[repeat].AsSpan(start, Math.Min(b, n - start)), device, options.ReferenceSize);
+        }
+
+        if (workers == 1)
+        {
+            // One batch at a time, each probe consumed as soon as it is captured: two batches of activations in memory.
+            for (int job = 0; job < jobs.Length; job++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = torch.NewDisposeScope();
+                var reference = Reference(job);
+                var atReference = Capture(reference);
+                for (int i = 0; i < options.Probes.Count; i++)
+                    Add(job, i, atReference, Capture(ProbeBatch(reference, options.Probes[i])));
+                BatchDone(job, atReference);
+            }
+        }
+        else
+        {
+            // Each worker captures a whole batch (reference and every probe: 1 + probes batches of activations each).
+            (CapturedBatch Reference, CapturedBatch[] Probes) Forwards(int job)
+            {
+                using var scope = torch.NewDisposeScope();
+                var reference = Reference(job);
+                var atReference = Capture(reference);
+                return (atReference, options.Probes.Select(p => Capture(ProbeBatch(reference, p))).ToArray());
+            }
+
+            using var hooks = capture.HookAcrossThreads();
+            BatchWorkers.Run(jobs.Length, workers, Forwards, (job, batch) =>
+            {
+                for (int i = 0; i < batch.Probes.Length; i++) Add(job, i, batch.Reference, batch.Probes[i]);
+                BatchDone(job, batch.Reference);
+            }, ct);
         }
 
         Dictionary<(string, int), IntervalSummary>? intervals = null;

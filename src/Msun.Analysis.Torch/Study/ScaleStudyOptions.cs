@@ -242,6 +242,27 @@ public sealed record ScaleStudyOptions
     /// <summary>Streaming only: the accumulators' memory limit in bytes.</summary>
     public long StreamingMemoryLimitBytes { get; }
 
+    /// <summary>
+    /// Batches whose forward passes run at once, each on its own thread with one libtorch thread (the CKA still runs in
+    /// batch order, so the values do not depend on it beyond the rounding of the forwards' thread count). Null (the default):
+    /// libtorch's thread count on a CPU, 1 on a GPU. 1: one batch at a time, on libtorch's intra-op threads. Each batch in
+    /// flight holds its activations at the reference and at every probe, so memory grows with it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value below 1.</exception>
+    public int? ParallelBatches
+    {
+        get => parallelBatches;
+        init => parallelBatches = value is < 1
+            ? throw new ArgumentOutOfRangeException(nameof(ParallelBatches), value, "at least one batch must run at a time.")
+            : value;
+    }
+
+    private readonly int? parallelBatches;
+
+    /// <summary><see cref="ParallelBatches"/> resolved for a device.</summary>
+    internal int ParallelBatchesOn(TorchSharp.torch.Device device) =>
+        ParallelBatches ?? (device.type == TorchSharp.DeviceType.CPU ? TorchSharp.torch.get_num_threads() : 1);
+
     /// <summary>The kernel of the chosen estimator (<see cref="ScaleComparisonOptions.Kernel"/>).</summary>
     public CkaKernel Kernel => _pairwise.Kernel;
 

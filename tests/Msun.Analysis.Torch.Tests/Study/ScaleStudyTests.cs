@@ -311,4 +311,44 @@ public sealed class ScaleStudyTests(StudyFixture fixture) : IClassFixture<StudyF
         Assert.Equal([("layer1.0.conv1", 1), ("layer3.1", 2)], profile.Blocks.Select(b => (b.Name, b.Index)));
         Assert.Equal("layer1.0.conv1 16×28×28; layer3.1 64×7×7", profile.Provenance["block_shapes"]);
     }
+
+    [Theory]
+    [InlineData(StudyEstimator.Minibatch, ActivationPolicy.Flatten)]
+    [InlineData(StudyEstimator.Rbf, ActivationPolicy.Flatten)]
+    [InlineData(StudyEstimator.Streaming, ActivationPolicy.SpatialMean)]
+    public void BatchesRunInParallelGiveTheProfileOfOneBatchAtATime(StudyEstimator estimator, ActivationPolicy activations)
+    {
+        // Every forward runs on one libtorch thread either way (the fixture's count, the workers' own), and the CKA adds the
+        // batches in the same order: the values must be identical, the grid and the progress too.
+        var options = new ScaleStudyOptions(28, [7, 14], 96, 3, seed: 2, estimator, batchSize: 32, activations: activations, gridProbe: 14);
+        var sequentialReports = new List<ScaleStudyProgress>();
+        var sequential = ScaleStudy.Run(fixture.Model, fixture.Data, options with { ParallelBatches = 1 }, new Recorder(sequentialReports));
+        var parallelReports = new List<ScaleStudyProgress>();
+        var parallel = ScaleStudy.Run(fixture.Model, fixture.Data, options with { ParallelBatches = 3 }, new Recorder(parallelReports));
+
+        Assert.Equal(sequential.Profile.Cells.SelectMany(c => c.Repeats), parallel.Profile.Cells.SelectMany(c => c.Repeats));
+        Assert.Equal(sequential.Profile, parallel.Profile);
+        Assert.Equal(sequential.Grid!.Repeats.SelectMany(g => g.Values.Cast<double>()), parallel.Grid!.Repeats.SelectMany(g => g.Values.Cast<double>()));
+        Assert.Equal(sequentialReports, parallelReports);
+        Assert.Equal(1, get_num_threads()); // the workers' single thread did not leak into the caller's setting
+    }
+
+    [Fact]
+    public void AFailingForwardOnAWorkerStopsTheStudyWithItsError()
+    {
+        var options = new ScaleStudyOptions(28, [7, 14], 96, 3, seed: 2, batchSize: 32) with { ParallelBatches = 2 };
+        int calls = 0;
+        Tensor Probe(Tensor reference, int size)
+        {
+            if (Interlocked.Increment(ref calls) == 9) throw new InvalidOperationException("probe 9 failed");
+            return new MultiScaleResize(new MultiScaleResizeOptions(28, size)).Apply(reference);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => ScaleStudy.Run(fixture.Model, fixture.Data, options, Probe, null, default));
+        Assert.Equal("probe 9 failed", error.Message);
+        Assert.Equal(1, get_num_threads());
+        // The model is left usable, without hooks of ours: a later study gives the same values as before.
+        var again = ScaleStudy.Run(fixture.Model, fixture.Data, options with { ParallelBatches = 1 }).Profile;
+        Assert.Equal(again, ScaleStudy.Run(fixture.Model, fixture.Data, options).Profile);
+    }
 }
