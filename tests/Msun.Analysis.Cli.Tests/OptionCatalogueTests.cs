@@ -78,6 +78,7 @@ public sealed class OptionCatalogueTests(TinyCheckpoint checkpoint) : IClassFixt
         { "study-scales-statistics-images-two", With(StudyScales, "--statistics-images", "2"), "--statistics-images 2" },
         { "study-scales-unknown-estimator", With(StudyScales, "--estimator", "exact"), "Argument 'exact' not recognized" },
         { "study-scales-threads-zero", With(StudyScales, "--threads", "0"), "--threads 0: must be a positive number" },
+        { "study-scales-parallel-batches-zero", With(StudyScales, "--parallel-batches", "0"), "--parallel-batches 0: must be a positive number" },
         // macs
         { "macs-sizes-unordered", With(Macs, "--sizes", "28,14"), "--sizes 28,14: the sizes are out of order" },
         { "macs-sizes-duplicated", With(Macs, "--sizes", "28,28"), "--sizes: 28 is listed twice" },

@@ -49,6 +49,25 @@ public sealed class StudyCommandTests(TinyCheckpoint checkpoint) : IClassFixture
     }
 
     [Fact]
+    public void ParallelBatchesWriteTheSameProfile()
+    {
+        // --threads 1 runs each forward on one thread both ways; the CKA adds the batches in the same order.
+        var one = checkpoint.NewOut();
+        var two = checkpoint.NewOut();
+        var sequential = MsunProcess.Run(Study(one));
+        Assert.True(sequential.ExitCode == 0, sequential.Stderr);
+        var parallel = MsunProcess.Run(Study(two, "--parallel-batches", "2"));
+        Assert.True(parallel.ExitCode == 0, parallel.Stderr);
+        string Cells(string dir)
+        {
+            using var profile = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "profile.json")));
+            return profile.RootElement.GetProperty("cells").GetRawText();
+        }
+        Assert.Equal(Cells(one), Cells(two));
+        Assert.Contains("\"repeats\"", Cells(two));
+    }
+
+    [Fact]
     public void StudiesACheckpointRecommendsASplitAndRefusesToOverwrite()
     {
         var dir = checkpoint.NewOut();

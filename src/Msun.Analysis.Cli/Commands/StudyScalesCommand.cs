@@ -53,21 +53,22 @@ internal static class StudyScalesCommand
         var gridProbe = new Option<int?>("--grid-probe") { Description = "Also write the block x block grid (grid.json, grid.csv) at this probe size." };
         var seed = new Option<int>("--seed") { Description = "Seed of the subsets, the resampling and a fresh initialisation.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => TorchDevices.DefaultName };
-        var threads = new Option<int?>("--threads") { Description = "torch intra-op threads (default: torch's choice). On a busy machine 1 avoids torch's threads spinning against the CKA's BLAS threads." };
+        var threads = new Option<int?>("--threads") { Description = "torch threads (default: torch's choice). On a busy machine 1 avoids torch's threads spinning against the CKA's BLAS threads." };
+        var parallelBatches = new Option<int?>("--parallel-batches") { Description = "Batches whose forward passes run at once on a CPU, one torch thread each (default: --threads, or torch's thread count); 1 runs one batch at a time on torch's threads. Each batch in flight holds its activations at the reference and every probe." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for the profile files.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace study files already in --out." };
 
         var command = new Command("study-scales", "Layer-wise CKA between each block at the reference size and at each probe size, on repeated random subsets (the MSUN study).")
         {
             checkpoint, model, weights, dataset, root, split, reference, probes, images, repeats, estimator, batchSize, sigmaFraction,
-            activations, blocks, bootstrap, permutations, statisticsImages, gridProbe, seed, device, threads, output, force,
+            activations, blocks, bootstrap, permutations, statisticsImages, gridProbe, seed, device, threads, parallelBatches, output, force,
         };
         command.SetAction(parse => CliErrors.Run("study-scales", () => Run(new Request(
             parse.GetValue(checkpoint), parse.GetValue(model), parse.GetValue(weights), parse.GetValue(dataset)!, parse.GetValue(root),
             parse.GetValue(split)!, parse.GetValue(reference), parse.GetValue(probes), parse.GetValue(images), parse.GetValue(repeats),
             parse.GetValue(estimator)!, parse.GetValue(batchSize), parse.GetValue(sigmaFraction), parse.GetValue(activations)!,
             parse.GetValue(blocks), parse.GetValue(bootstrap), parse.GetValue(permutations), parse.GetValue(statisticsImages),
-            parse.GetValue(gridProbe), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(threads),
+            parse.GetValue(gridProbe), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(threads), parse.GetValue(parallelBatches),
             parse.GetRequiredValue(output), parse.GetValue(force)))));
         return command;
     }
@@ -85,7 +86,7 @@ internal static class StudyScalesCommand
         DirectoryInfo? Checkpoint, string? Model, FileInfo? Weights, string Dataset, string? Root, string Split, int? Reference,
         string? Probes, int Images, int Repeats, string Estimator, int BatchSize, double? SigmaFraction, string Activations,
         string? Blocks, int? Bootstrap, int? Permutations, int StatisticsImages, int? GridProbe, int Seed, string Device, int? Threads,
-        DirectoryInfo Out, bool Force);
+        int? ParallelBatches, DirectoryInfo Out, bool Force);
 
     private static int Run(Request r)
     {
@@ -95,6 +96,8 @@ internal static class StudyScalesCommand
         var estimator = r.Estimator switch { "streaming" => StudyEstimator.Streaming, "rbf" => StudyEstimator.Rbf, _ => StudyEstimator.Minibatch };
         if (r.Threads is int t && t < 1)
             throw new ArgumentException($"--threads {t}: must be a positive number.");
+        if (r.ParallelBatches is int pb && pb < 1)
+            throw new ArgumentException($"--parallel-batches {pb}: must be a positive number.");
         CheckOut(r.Out, r.Force);
         var (spec, state) = ResolveModel(r);
         var manifest = DatasetManifestLoader.LoadBuiltIn(r.Dataset);
@@ -109,7 +112,10 @@ internal static class StudyScalesCommand
         var options = new ScaleStudyOptions(
             referenceSize, probeSizes, r.Images, r.Repeats, r.Seed, estimator, r.BatchSize, r.SigmaFraction,
             r.Activations == "spatial-mean" ? ActivationPolicy.SpatialMean : ActivationPolicy.Flatten,
-            blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device, names: OptionNames);
+            blockList, r.Bootstrap, r.Permutations, r.StatisticsImages, r.GridProbe, HsicEstimator.Unbiased, r.Device, names: OptionNames)
+        {
+            ParallelBatches = r.ParallelBatches,
+        };
         if (referenceSize < spec.MinimumInputSize)
             throw new ArgumentException($"--reference {referenceSize} is below {spec.Name}'s minimum input size {spec.MinimumInputSize}.");
         // Module paths other than stages have no declared shape: ScaleStudy.Check measures them once the model is loaded.
