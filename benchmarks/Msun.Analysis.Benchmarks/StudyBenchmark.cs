@@ -28,6 +28,12 @@ namespace Msun.Analysis.Benchmarks;
 internal static class StudyBenchmark
 {
     private const string Backbone = "resnet18-imagenet-w32";
+
+    /// <summary>
+    /// With more than one thread ours runs that many batches at once, one libtorch thread each (<c>ParallelBatches</c>);
+    /// a strong engineer could do the same in PyTorch, so the strongest peer (channels-last) also runs that way.
+    /// </summary>
+    private static readonly (string[] Arguments, string Label) ParallelPeer = (["--channels-last", "--parallel-batches"], ", torch channels-last, batches in parallel");
     private const int Reference = 56;
     private static readonly int[] Probes = [8, 16, 32];
 
@@ -84,7 +90,7 @@ internal static class StudyBenchmark
                 blocks ??= string.Join(", ", BlocksOf(dir));
                 foreach (int threads in threadCounts)
                     foreach (var (theirs, tolerance) in cases)
-                        foreach (var (layout, label) in SideCommand.PeerLayouts)
+                        foreach (var (layout, label) in threads > 1 ? [.. SideCommand.PeerLayouts, ParallelPeer] : SideCommand.PeerLayouts)
                         {
                             string t = Inv(threads);
                             rows.Row($"study {Backbone} {Reference}px, probes {string.Join('/', Probes)}, {repeats}×{images} images: ours float64 vs torch {theirs}{label}",
@@ -95,7 +101,8 @@ internal static class StudyBenchmark
             }
             rows.Note($"model: {described.Describe()}; blocks {blocks}; minibatch CKA (unbiased HSIC, batch {batchSize}, " +
                 "ratio at the end per repeat), flattened activations, Fashion-MNIST test split bilinearly to 56 px. Ours: ScaleStudy.Run (float64 " +
-                "Grams by DSYRK, every block × block pair per probe). Peer: forward hooks, reference Grams once per batch, " + PeerNote +
+                "Grams by DSYRK, every block × block pair per probe; with T > 1 threads, T batches at once, one libtorch thread each). " +
+                "Peer: forward hooks, reference Grams once per batch (batches in parallel: T Python threads, one torch thread each), " + PeerNote +
                 " Tolerances: float64 1e-6 (two libtorch builds' forward passes), against the peer's float32 Grams 1e-5.");
             return 0;
         }

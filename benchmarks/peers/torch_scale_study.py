@@ -13,10 +13,13 @@ grid of every probe is computed (it costs one L x L product of the stacked Grams
 ARITHMETIC: float64 (activations copied into a float64 buffer, centred, DSYRK: our arithmetic) or float32 (centred
 in a float32 buffer, torch.mm, what a PyTorch user runs).
 
-Usage: torch_scale_study.py DIR ARITHMETIC THREADS [--breakdown]
+Usage: torch_scale_study.py DIR ARITHMETIC THREADS [--channels-last] [--parallel-batches] [--breakdown]
   DIR/config.json (network, reference, probes, blocks, batch size), DIR/weights/<name>.npy (our model's state dict),
   DIR/images.npy (uint8 [N, C, H, W]), DIR/subsets.npy (int32 [repeats, images per subset]).
   One warm-up batch (reference and every probe, untimed), then the study, timed.
+  --channels-last: the model in PyTorch's channels-last format. --parallel-batches: THREADS batches at once, each on a
+  Python thread with one torch thread (torch and SciPy's BLAS release the GIL), hooks filling each thread's own capture,
+  the HSIC sums added in batch order -- what ours does with more than one thread.
 Prints one JSON line: seconds, cpu_seconds, baseline_rss_mb, peak_above_baseline_mb, values[block][probe][repeat],
 threads, arithmetic, torch, blas.
 With --breakdown: one text line instead, the process CPU milliseconds per batch spent in each phase (the phases of
@@ -26,7 +29,9 @@ down and up), forward (model calls with the hooks), cka (Grams and HSIC).
 import json
 import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -61,19 +66,23 @@ class Phases:
 class Study:
     def __init__(self, model, blocks, probes, reference, batch_size, arithmetic, phases):
         self.model, self.probes, self.reference, self.b, self.phases = model, probes, reference, batch_size, phases
-        self.grams = GridHsic(len(blocks), arithmetic)  # Gram buffers and the HSIC formulas
-        self.captured = [None] * len(blocks)
+        self.layers, self.arithmetic = len(blocks), arithmetic
+        self.local = threading.local()  # each thread's captured outputs and Gram buffers
         modules = dict(model.named_modules())
         for i, name in enumerate(blocks):
             def hook(_module, _input, output, i=i):
-                self.captured[i] = output.reshape(output.shape[0], -1)
+                self.local.captured[i] = output.reshape(output.shape[0], -1)
             modules[name].register_forward_hook(hook)
 
     def forward(self, images, side):
+        local = self.local
+        if not hasattr(local, "grams"):
+            local.grams = GridHsic(self.layers, self.arithmetic)  # Gram buffers and the HSIC formulas
+            local.captured = [None] * self.layers
         with self.phases("forward"), torch.no_grad():
             self.model(images)
         with self.phases("cka"):
-            return self.grams.grams(side, self.captured)
+            return local.grams.grams(side, local.captured)
 
     def batch(self, pixels, sums):
         """One batch: the reference Grams once, then each probe's; HSIC of all pairs added to sums[probe]."""
@@ -96,17 +105,34 @@ class Study:
                 col_self += GridHsic.self_hsic(kb, rb, tb, n)
         self.phases.batches += 1
 
-    def run(self, images, subsets):
+    def zeros(self):
+        layers = self.layers
+        return {p: (torch.zeros(layers, layers, dtype=torch.float64), torch.zeros(layers, dtype=torch.float64),
+                    torch.zeros(layers, dtype=torch.float64)) for p in self.probes}
+
+    def run(self, images, subsets, workers=1):
         """values[block][probe][repeat]: per repeat, the diagonal of the minibatch CKA grid of every probe."""
-        layers = len(self.captured)
-        per_repeat = []
-        for subset in subsets:
-            sums = {p: (torch.zeros(layers, layers, dtype=torch.float64), torch.zeros(layers, dtype=torch.float64),
-                        torch.zeros(layers, dtype=torch.float64)) for p in self.probes}
-            for start in range(0, len(subset) - self.b + 1, self.b):  # a short final batch is left out, as ours does
-                self.batch(images[subset[start:start + self.b]], sums)
-            per_repeat.append({p: (c / torch.sqrt(torch.outer(r, s))).diagonal().tolist() for p, (c, r, s) in sums.items()})
-        return [[[rep[p][i] for rep in per_repeat] for p in self.probes] for i in range(layers)]
+        sums = [self.zeros() for _ in subsets]
+        # a short final batch is left out, as ours does
+        jobs = [(r, start) for r, subset in enumerate(subsets) for start in range(0, len(subset) - self.b + 1, self.b)]
+        if workers == 1:
+            for r, start in jobs:
+                self.batch(images[subsets[r][start:start + self.b]], sums[r])
+        else:
+            def job(r_start):
+                r, start = r_start
+                part = self.zeros()
+                self.batch(images[subsets[r][start:start + self.b]], part)
+                return r, part
+
+            with ThreadPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+                for r, part in pool.map(job, jobs):  # in batch order
+                    for p in self.probes:
+                        for total, value in zip(sums[r][p], part[p]):
+                            total += value
+        per_repeat = [{p: (c / torch.sqrt(torch.outer(r, s))).diagonal().tolist() for p, (c, r, s) in repeat.items()}
+                      for repeat in sums]
+        return [[[rep[p][i] for rep in per_repeat] for p in self.probes] for i in range(self.layers)]
 
 
 def main():
@@ -125,10 +151,7 @@ def main():
     subsets = torch.from_numpy(np.load(os.path.join(directory, "subsets.npy")).astype(np.int64))
     study = Study(model, config["blocks"], config["probes"], config["reference"], config["batch_size"], arithmetic,
                   Phases(False))
-    warm = {p: (torch.zeros(len(config["blocks"]), len(config["blocks"]), dtype=torch.float64),
-                torch.zeros(len(config["blocks"]), dtype=torch.float64), torch.zeros(len(config["blocks"]), dtype=torch.float64))
-            for p in config["probes"]}
-    study.batch(images[subsets[0][:config["batch_size"]]], warm)  # warm-up: allocates every buffer, untimed
+    study.batch(images[subsets[0][:config["batch_size"]]], study.zeros())  # warm-up: allocates every buffer, untimed
     if breakdown:
         study.phases = Phases(True)
         study.run(images, subsets)
@@ -137,10 +160,13 @@ def main():
               f"{len(config['probes'])} probes, {arithmetic}): " + ", ".join(f"{k} {ms.get(k, 0.0) / b:.1f}" for k in
                                                                         ("batch", "resize", "forward", "cka")))
         return
+    workers = threads if "--parallel-batches" in sys.argv[4:] else 1
     with Timed() as t:
-        values = study.run(images, subsets)
+        values = study.run(images, subsets, workers)
+    torch.set_num_threads(threads)  # the workers set one thread each; report the run's setting
     print(json.dumps({**t.fields(), "values": values, "threads": torch.get_num_threads(), "arithmetic": arithmetic,
-                      "torch": torch.__version__, "blas": blas_report(), "channels_last": channels_last}))
+                      "torch": torch.__version__, "blas": blas_report(), "channels_last": channels_last,
+                      "parallel_batches": workers}))
 
 
 if __name__ == "__main__":
