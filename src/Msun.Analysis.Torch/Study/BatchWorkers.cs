@@ -10,11 +10,15 @@ namespace Msun.Analysis.Torch.Study;
 /// </summary>
 internal static class BatchWorkers
 {
+    /// <summary>How many batches to run at once unless told: libtorch's thread count on a CPU, one on a GPU.</summary>
+    public static int DefaultCount(torch.Device device) => device.type == DeviceType.CPU ? torch.get_num_threads() : 1;
+
     /// <summary>
     /// Runs <paramref name="produce"/>(i) for every i in [0, count) on <paramref name="workers"/> threads and hands each
     /// result to <paramref name="consume"/> on the calling thread, in order of i; at most workers + 1 results exist at a
-    /// time. With one worker everything runs on the calling thread. The first exception (or cancellation) stops every
-    /// worker and is rethrown here after they have ended; libtorch's thread count is what it was before.
+    /// time. With one worker everything runs on the calling thread. An exception of produce(i) is rethrown here once
+    /// every result before i has been consumed; it, an exception of consume or a cancellation stops every worker, and
+    /// returns only after they have ended, with libtorch's thread count what it was before.
     /// </summary>
     public static void Run<T>(int count, int workers, Func<int, T> produce, Action<int, T> consume, CancellationToken ct)
     {
@@ -56,8 +60,7 @@ internal static class BatchWorkers
                 }
                 catch (Exception e)
                 {
-                    results[i].SetException(e);
-                    stop.Cancel();
+                    results[i].SetException(e); // thrown by the caller's thread once it gets there
                     return;
                 }
             }
@@ -67,21 +70,14 @@ internal static class BatchWorkers
         threads.ForEach(t => t.Start());
         try
         {
+            // Every job up to the last one taken gets a result or an exception, so this never waits for a job nobody has.
             for (int i = 0; i < count; i++)
             {
                 var task = results[i].Task;
-                // A worker that stopped early leaves later results unset: wait for this one or for the stop.
-                Task.WaitAny([task], stop.Token);
+                Task.WaitAny([task], ct);
                 consume(i, task.GetAwaiter().GetResult());
                 window.Release();
             }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // A worker failed: its exception is in the first faulted result.
-            var failed = results.First(r => r.Task.IsFaulted).Task;
-            failed.GetAwaiter().GetResult();
-            throw;
         }
         finally
         {

@@ -165,7 +165,7 @@ public static class ScaleStudy
         // Every batch of every repeat is one job: its forwards (reference and each probe) may run on a worker thread, its
         // CKA runs on this thread in job order, so the sums are added in the same order whatever the number of workers.
         var jobs = Enumerable.Range(0, options.Repeats).SelectMany(r => Enumerable.Range(0, batchesPerRepeat).Select(j => (Repeat: r, Start: j * b))).ToArray();
-        int workers = Math.Min(options.ParallelBatchesOn(device), jobs.Length);
+        int workers = Math.Min(options.ParallelBatchesOn(device, () => CapturedBytesPerBatch(model, blocks, options)), jobs.Length);
         Dictionary<int, IScalePairSink> sinks = [];
         void Add(int job, int probeIndex, CapturedBatch atReference, CapturedBatch atProbe)
         {
@@ -258,6 +258,14 @@ public static class ScaleStudy
             ? new CkaGridSummary(g, grids, new Dictionary<string, string>(provenance) { ["grid_probe"] = g.ToString(CultureInfo.InvariantCulture) })
             : null;
         return new ScaleStudyResult(profile, grid, watch.Elapsed);
+    }
+
+    /// <summary>Bytes one batch's captures hold: every block at the reference size and at each probe, in the model's precision.</summary>
+    private static long CapturedBytesPerBatch(LoadedBackbone model, IReadOnlyList<ProfileBlock> blocks, ScaleStudyOptions options)
+    {
+        long features = BlockShapes(model, blocks, options.ReferenceSize).Sum(s => Features(s, options));
+        int bytes = model.Model.parameters().FirstOrDefault()?.dtype == ScalarType.Float64 ? sizeof(double) : sizeof(float);
+        return features * bytes * options.BatchSize * (1 + options.Probes.Count);
     }
 
     /// <summary>The sink of one probe, through the engine's one estimator-to-sink mapping (a short last batch is dropped and noted).</summary>

@@ -244,9 +244,11 @@ public sealed record ScaleStudyOptions
 
     /// <summary>
     /// Batches whose forward passes run at once, each on its own thread with one libtorch thread (the CKA still runs in
-    /// batch order, so the values do not depend on it beyond the rounding of the forwards' thread count). Null (the default):
-    /// libtorch's thread count on a CPU, 1 on a GPU. 1: one batch at a time, on libtorch's intra-op threads. Each batch in
-    /// flight holds its activations at the reference and at every probe, so memory grows with it.
+    /// batch order, so the values do not depend on it beyond the rounding of the forwards' thread count). Null (the
+    /// default): on a CPU libtorch's thread count, lowered until the batches in flight hold at most
+    /// <see cref="ParallelActivationBytes"/> of captured activations; 1 on a GPU. 1: one batch at a time, on libtorch's
+    /// intra-op threads. Up to this + 1 batches are in flight, each holding its activations at the reference and at every
+    /// probe.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A value below 1.</exception>
     public int? ParallelBatches
@@ -259,9 +261,24 @@ public sealed record ScaleStudyOptions
 
     private readonly int? parallelBatches;
 
-    /// <summary><see cref="ParallelBatches"/> resolved for a device.</summary>
-    internal int ParallelBatchesOn(TorchSharp.torch.Device device) =>
-        ParallelBatches ?? (device.type == TorchSharp.DeviceType.CPU ? TorchSharp.torch.get_num_threads() : 1);
+    /// <summary>
+    /// Captured activations the default <see cref="ParallelBatches"/> lets the batches in flight hold (1 GiB): the study's
+    /// backbone at 56 px needs 38 MB per batch (up to 26 at once), flattened ResNet-50 maps at 224 px several GB (one at a time).
+    /// </summary>
+    public const long ParallelActivationBytes = 1L << 30;
+
+    /// <summary>
+    /// <see cref="ParallelBatches"/> resolved for a device, given the bytes one batch's captures take at the reference
+    /// size and every probe.
+    /// </summary>
+    internal int ParallelBatchesOn(TorchSharp.torch.Device device, Func<long> bytesPerBatch)
+    {
+        if (ParallelBatches is int asked) return asked;
+        int threads = BatchWorkers.DefaultCount(device);
+        if (threads == 1) return 1;
+        long fit = ParallelActivationBytes / Math.Max(1, bytesPerBatch()) - 1; // workers + 1 batches in flight
+        return (int)Math.Clamp(fit, 1, threads);
+    }
 
     /// <summary>The kernel of the chosen estimator (<see cref="ScaleComparisonOptions.Kernel"/>).</summary>
     public CkaKernel Kernel => _pairwise.Kernel;

@@ -35,3 +35,34 @@ public class ScaleStudyOptionsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ScaleStudyOptions(28, [14], streamingHsic: (HsicEstimator)7));
     }
 }
+
+/// <summary>How many batches a study runs at once by default: libtorch's threads while their activations fit the budget.</summary>
+[Collection("Torch")]
+public sealed class ParallelBatchesRuleTests
+{
+    private const long MB = 1 << 20;
+
+    [Fact]
+    public void TheDefaultRunsOneBatchPerThreadWhileTheBatchesInFlightFitTheBudget()
+    {
+        Assert.Equal(1024 * MB, ScaleStudyOptions.ParallelActivationBytes);
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            TorchSharp.torch.set_num_threads(4);
+            var options = new ScaleStudyOptions(28, [14]);
+            Assert.Equal(4, options.ParallelBatchesOn(TorchSharp.torch.CPU, () => 100 * MB)); // 10 fit, 4 threads
+            Assert.Equal(2, options.ParallelBatchesOn(TorchSharp.torch.CPU, () => 300 * MB)); // 3 fit: 2 running + 1 waiting
+            Assert.Equal(1, options.ParallelBatchesOn(TorchSharp.torch.CPU, () => 600 * MB)); // never fewer than one
+            Assert.Equal(1, options.ParallelBatchesOn(new TorchSharp.torch.Device(TorchSharp.DeviceType.CUDA), () => throw new InvalidOperationException("not asked on a GPU")));
+            Assert.Equal(3, (options with { ParallelBatches = 3 }).ParallelBatchesOn(TorchSharp.torch.CPU, () => throw new InvalidOperationException("not asked when given")));
+            TorchSharp.torch.set_num_threads(1);
+            Assert.Equal(1, options.ParallelBatchesOn(TorchSharp.torch.CPU, () => MB));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+        Assert.Equal("ParallelBatches", Assert.Throws<ArgumentOutOfRangeException>(() => new ScaleStudyOptions(28, [14]) with { ParallelBatches = 0 }).ParamName);
+    }
+}
