@@ -30,8 +30,8 @@ internal static class StudyBenchmark
     private const string Backbone = "resnet18-imagenet-w32";
 
     /// <summary>
-    /// With more than one thread ours runs that many batches at once, one libtorch thread each (<c>ParallelBatches</c> of
-    /// the study and of the evaluation); a strong engineer could do the same in PyTorch, so the strongest peer
+    /// With more than one thread our study runs that many batches at once, one libtorch thread each
+    /// (<c>ScaleStudyOptions.ParallelBatches</c>); a strong engineer could do the same in PyTorch, so the strongest peer
     /// (channels-last) also runs that way.
     /// </summary>
     private static readonly (string[] Arguments, string Label) ParallelPeer = (["--channels-last", "--parallel-batches"], ", torch channels-last, batches in parallel");
@@ -129,7 +129,7 @@ internal static class StudyBenchmark
             }, null);
             using var rows = new Rounds("evaluation", results, glibcDefaults);
             foreach (int threads in threadCounts)
-                foreach (var (layout, label) in threads > 1 ? [.. SideCommand.PeerLayouts, ParallelPeer] : SideCommand.PeerLayouts)
+                foreach (var (layout, label) in SideCommand.PeerLayouts)
                 {
                     string t = Inv(threads);
                     rows.Row($"evaluation {Backbone} {Reference}px, {sizes.Count} test sizes 8…56, {images} images, batch {batchSize}: ours vs torch (float32){label}",
@@ -137,9 +137,8 @@ internal static class StudyBenchmark
                         new SideCommand("pytorch", python, [peer, dir, t, .. layout]), wholeProcess: false, (o, p) => AgreeEvaluation(o, p, images));
                 }
             rows.Note($"model: {source.Describe()}; every test size: bilinear down from 56 and back up (the single network's input), float32 " +
-                "forward in eval mode, argmax. Ours: MultiScaleEvaluator.Evaluate with a SingleNetworkClassifier (with T > 1 threads, T batches at " +
-                "once, one libtorch thread each). Peer: the same loop in PyTorch under no_grad (batches in parallel: T Python threads, one torch " +
-                $"thread each). images/s = images × {sizes.Count} sizes / s. Agreement: the number right at every size within 0.1 % of the " +
+                "forward in eval mode, argmax. Ours: MultiScaleEvaluator.Evaluate with a SingleNetworkClassifier. Peer: the same loop in PyTorch " +
+                $"under no_grad. images/s = images × {sizes.Count} sizes / s. Agreement: the number right at every size within 0.1 % of the " +
                 "images, and whether the same images were right (checksum). " + PeerNote);
             return 0;
         }

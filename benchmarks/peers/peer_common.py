@@ -46,6 +46,30 @@ class Timed:
                 "baseline_rss_mb": self.baseline_mb, "peak_above_baseline_mb": self.peak_above_baseline_mb}
 
 
+def _openblas():
+    """The OpenBLAS mapped into this process (NumPy's and SciPy's), or None."""
+    with open("/proc/self/maps") as f:
+        paths = sorted({line.split()[-1] for line in f if len(line.split()) >= 6 and "blas" in os.path.basename(line.split()[-1])})
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(os.path.realpath(path))
+            lib.openblas_set_num_threads  # noqa: B018 -- only OpenBLAS has it
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def set_openblas_threads(n):
+    """Sets OpenBLAS's thread count (process-wide); returns the previous one, or None without OpenBLAS."""
+    lib = _openblas()
+    if lib is None:
+        return None
+    before = lib.openblas_get_num_threads()
+    lib.openblas_set_num_threads(n)
+    return before
+
+
 def blas_report():
     """The BLAS libraries mapped into this process (resolved through Debian's alternatives) and OpenBLAS's thread count."""
     libraries = set()

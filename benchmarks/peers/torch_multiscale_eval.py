@@ -6,18 +6,15 @@ size, bilinear down to it and back up to the reference size (the single network'
 under no_grad, argmax, the number right. The reference size itself goes in as it is (resizing to the same size is a
 copy).
 
-Usage: torch_multiscale_eval.py DIR THREADS [--channels-last] [--parallel-batches]
+Usage: torch_multiscale_eval.py DIR THREADS
   DIR/config.json (network, reference, test_sizes, batch_size), DIR/weights/<name>.npy, DIR/images.npy (uint8
   [N, C, H, W]), DIR/labels.npy (int64 [N]). One warm-up batch at every size (untimed), then all images, timed.
-  --channels-last: the model in PyTorch's channels-last format. --parallel-batches: THREADS batches at once, each on a
-  Python thread with one torch thread, the counts summed -- what ours does with more than one thread.
 Prints one JSON line: seconds, cpu_seconds, baseline_rss_mb, peak_above_baseline_mb, images_per_second (test images x
 sizes / s), correct[size], checksum[size] (sum of 1 + index over the images classified right), threads, torch, blas.
 """
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -31,36 +28,20 @@ def resize(images, size):
     return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
 
 
-def evaluate_batch(model, images, labels, sizes, reference, start, batch_size):
-    """(right, checksum) per size for the batch from `start`."""
-    correct, checksum = [0] * len(sizes), [0] * len(sizes)
-    with torch.no_grad():  # per thread
-        x = images[start:start + batch_size].float().div_(255.0)
-        y = labels[start:start + batch_size]
-        if x.shape[-1] != reference:
-            x = resize(x, reference)
-        index = torch.arange(start + 1, start + 1 + x.shape[0], dtype=torch.int64)
-        for i, s in enumerate(sizes):
-            hit = model(x if s == reference else resize(resize(x, s), reference)).argmax(1).eq(y)
-            correct[i] += int(hit.sum())
-            checksum[i] += int(index[hit].sum())
-    return correct, checksum
-
-
-def evaluate(model, images, labels, sizes, reference, batch_size, workers=1):
-    starts = range(0, images.shape[0], batch_size)
-    def batch(start):
-        return evaluate_batch(model, images, labels, sizes, reference, start, batch_size)
-    if workers == 1:
-        parts = map(batch, starts)
-    else:
-        pool = ThreadPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,))
-        parts = list(pool.map(batch, starts))
-        pool.shutdown()
-    correct, checksum = [0] * len(sizes), [0] * len(sizes)
-    for right, check in parts:
-        correct = [a + b for a, b in zip(correct, right)]
-        checksum = [a + b for a, b in zip(checksum, check)]
+def evaluate(model, images, labels, sizes, reference, batch_size):
+    correct = [0] * len(sizes)
+    checksum = [0] * len(sizes)
+    with torch.no_grad():
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start:start + batch_size].float().div_(255.0)
+            y = labels[start:start + batch_size]
+            if x.shape[-1] != reference:
+                x = resize(x, reference)
+            index = torch.arange(start + 1, start + 1 + x.shape[0], dtype=torch.int64)
+            for i, s in enumerate(sizes):
+                hit = model(x if s == reference else resize(resize(x, s), reference)).argmax(1).eq(y)
+                correct[i] += int(hit.sum())
+                checksum[i] += int(index[hit].sum())
     return correct, checksum
 
 
@@ -77,13 +58,11 @@ def main():
     labels = torch.from_numpy(np.load(os.path.join(directory, "labels.npy")))
     sizes, reference, b = config["test_sizes"], config["reference"], config["batch_size"]
     evaluate(model, images[:b], labels[:b], sizes, reference, b)  # warm-up, untimed
-    workers = threads if "--parallel-batches" in sys.argv[3:] else 1
     with Timed() as t:
-        correct, checksum = evaluate(model, images, labels, sizes, reference, b, workers)
-    torch.set_num_threads(threads)  # the workers set one thread each; report the run's setting
+        correct, checksum = evaluate(model, images, labels, sizes, reference, b)
     print(json.dumps({**t.fields(), "images_per_second": images.shape[0] * len(sizes) / t.seconds, "correct": correct,
                       "checksum": checksum, "threads": torch.get_num_threads(), "torch": torch.__version__, "blas": blas_report(),
-                      "channels_last": channels_last, "parallel_batches": workers}))
+                      "channels_last": channels_last}))
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ Usage: torch_scale_study.py DIR ARITHMETIC THREADS [--channels-last] [--parallel
   DIR/images.npy (uint8 [N, C, H, W]), DIR/subsets.npy (int32 [repeats, images per subset]).
   One warm-up batch (reference and every probe, untimed), then the study, timed.
   --channels-last: the model in PyTorch's channels-last format. --parallel-batches: THREADS batches at once, each on a
-  Python thread with one torch thread (torch and SciPy's BLAS release the GIL), hooks filling each thread's own capture,
-  the HSIC sums added in batch order -- what ours does with more than one thread.
+  Python thread with one torch thread and OpenBLAS at one thread (torch and SciPy's BLAS release the GIL), hooks filling
+  each thread's own capture, the HSIC sums added in batch order -- what ours does with more than one thread.
 Prints one JSON line: seconds, cpu_seconds, baseline_rss_mb, peak_above_baseline_mb, values[block][probe][repeat],
 threads, arithmetic, torch, blas.
 With --breakdown: one text line instead, the process CPU milliseconds per batch spent in each phase (the phases of
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from peer_common import Timed, blas_report
+from peer_common import Timed, blas_report, set_openblas_threads
 from torch_minibatch_cka import GridHsic, load_model
 
 
@@ -125,11 +125,17 @@ class Study:
                 self.batch(images[subsets[r][start:start + self.b]], part)
                 return r, part
 
-            with ThreadPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-                for r, part in pool.map(job, jobs):  # in batch order
-                    for p in self.probes:
-                        for total, value in zip(sums[r][p], part[p]):
-                            total += value
+            # One OpenBLAS thread per Gram while the workers run theirs side by side (as ours: each thread one core).
+            blas_threads = set_openblas_threads(1)
+            try:
+                with ThreadPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+                    for r, part in pool.map(job, jobs):  # in batch order
+                        for p in self.probes:
+                            for total, value in zip(sums[r][p], part[p]):
+                                total += value
+            finally:
+                if blas_threads is not None:
+                    set_openblas_threads(blas_threads)
         per_repeat = [{p: (c / torch.sqrt(torch.outer(r, s))).diagonal().tolist() for p, (c, r, s) in repeat.items()}
                       for repeat in sums]
         return [[[rep[p][i] for rep in per_repeat] for p in self.probes] for i in range(self.layers)]

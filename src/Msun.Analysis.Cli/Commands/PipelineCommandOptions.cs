@@ -32,7 +32,7 @@ internal sealed class PipelineCommandOptions(int defaultSeeds)
 
     public Option<string> Device { get; } = new("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => Defaults.Device };
 
-    public Option<int?> Threads { get; } = new("--threads") { Description = "torch threads (default: torch's choice); on a CPU the study and the multi-scale evaluation run this many batches at once, one thread each." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "torch threads (default: torch's choice); on a CPU the study runs this many batches at once, one thread each." };
 
     public IEnumerable<Option> All => [Dataset, Root, Budget, Seed, Seeds, Device, Threads];
 

@@ -64,22 +64,6 @@ public sealed record MultiScaleEvaluationOptions
     public ImmutableDictionary<string, string> ExtraProvenance { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     /// <summary>
-    /// Batches evaluated at once, each on its own thread with one libtorch thread (the counts are sums, so the result
-    /// does not depend on it). Null (the default): libtorch's thread count on a CPU, 1 on a GPU; 1: one batch at a time
-    /// on libtorch's intra-op threads.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A value below 1.</exception>
-    public int? ParallelBatches
-    {
-        get => parallelBatches;
-        init => parallelBatches = value is < 1
-            ? throw new ArgumentOutOfRangeException(nameof(ParallelBatches), value, "at least one batch must run at a time.")
-            : value;
-    }
-
-    private readonly int? parallelBatches;
-
-    /// <summary>
     /// The default test sizes for a reference size: the paper's 13 sizes 32, 48, …, 224 for R = 224; for a
     /// multiple of 28, the Fashion-MNIST ladder 8, 12, 16, 20, 24, 28 scaled by R/28 (R = 28 gives exactly that
     /// ladder, R = 56 gives 16, 24, …, 56).

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Msun.Analysis.Core.Results;
 using Msun.Analysis.Torch.Data;
-using Msun.Analysis.Torch.Study;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,53 +53,41 @@ public static class MultiScaleEvaluator
         var routedCorrect = Enumerable.Range(0, sizes).Select(_ => new byte[data.Count]).ToArray();
         var routedBranch = routes.Select(name => IndexOf(branches, name)).ToArray();
 
-        // One batch from its first example: examples per class, right per branch × size × class, and which were right as routed.
-        (long[] Total, long[,][] Correct, byte[][] Routed) Batch(int start)
-        {
-            int n = Math.Min(options.BatchSize, data.Count - start);
-            using var noGrad = torch.no_grad(); // per thread
-            using var scope = NewDisposeScope();
-            var (images, labels) = data.GetBatch(Enumerable.Range(start, n).ToArray(), options.Device);
-            if (data.Height != r) images = MultiScaleResize.Bilinear(images, r, r);
-            var right = new long[branches.Count, sizes][];
-            var routed = new byte[sizes][];
-            for (int i = 0; i < sizes; i++)
-            {
-                // Same size in and out is an exact copy (align_corners=false samples pixel centres), so R needs no special case.
-                var x = MultiScaleResize.Bilinear(images, options.TestSizes[i], options.TestSizes[i], options.Antialias);
-                for (int b = 0; b < branches.Count; b++)
-                {
-                    var logits = model.Logits(branches[b], x);
-                    if (logits.dim() != 2 || logits.shape[0] != n || logits.shape[1] != classes)
-                        throw new InvalidOperationException(
-                            $"model '{model.Name}' branch '{branches[b]}' returned logits [{string.Join(",", logits.shape)}] " +
-                            $"at size {options.TestSizes[i]}; expected [{n},{classes}] ({classes} classes in the data).");
-                    var hit = logits.argmax(1).eq(labels);
-                    right[b, i] = Counts(labels.masked_select(hit), classes);
-                    if (b == routedBranch[i])
-                        routed[i] = hit.to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
-                }
-            }
-            return (Counts(labels, classes), right, routed);
-        }
-
         var flags = TrainingFlags(model.Modules);
         try
         {
             foreach (var m in model.Modules) m.eval();
+            using var noGrad = torch.no_grad();
             using var layout = ChannelsLastWeights.Hold(model.Modules); // faster convolutions; the weights' order is restored after
-            int batches = (data.Count + options.BatchSize - 1) / options.BatchSize;
-            int workers = Math.Min(options.ParallelBatches ?? BatchWorkers.DefaultCount(options.Device), batches);
-            BatchWorkers.Run(batches, workers, k => Batch(k * options.BatchSize), (k, counts) =>
+            var indices = new int[Math.Min(options.BatchSize, data.Count)];
+            for (int start = 0; start < data.Count; start += options.BatchSize)
             {
-                Add(total, counts.Total);
-                for (int b = 0; b < branches.Count; b++)
-                    for (int i = 0; i < sizes; i++)
-                        Add(correct[b, i], counts.Correct[b, i]);
+                int n = Math.Min(options.BatchSize, data.Count - start);
+                for (int j = 0; j < n; j++) indices[j] = start + j;
+                using var scope = NewDisposeScope();
+                var (images, labels) = data.GetBatch(indices.AsSpan(0, n), options.Device);
+                if (data.Height != r) images = MultiScaleResize.Bilinear(images, r, r);
+                Add(total, Bincount(labels, classes));
                 for (int i = 0; i < sizes; i++)
-                    counts.Routed[i].CopyTo(routedCorrect[i], k * options.BatchSize);
-                progress?.Invoke(new EvaluationProgress(Math.Min(data.Count, (k + 1) * options.BatchSize), data.Count));
-            }, default);
+                {
+                    // Same size in and out is an exact copy (align_corners=false samples pixel centres), so R needs no special case.
+                    var x = MultiScaleResize.Bilinear(images, options.TestSizes[i], options.TestSizes[i], options.Antialias);
+                    for (int b = 0; b < branches.Count; b++)
+                    {
+                        var logits = model.Logits(branches[b], x);
+                        if (logits.dim() != 2 || logits.shape[0] != n || logits.shape[1] != classes)
+                            throw new InvalidOperationException(
+                                $"model '{model.Name}' branch '{branches[b]}' returned logits [{string.Join(",", logits.shape)}] " +
+                                $"at size {options.TestSizes[i]}; expected [{n},{classes}] ({classes} classes in the data).");
+                        var hit = logits.argmax(1).eq(labels);
+                        Add(correct[b, i], Bincount(labels.masked_select(hit), classes));
+                        if (b == routedBranch[i])
+                            hit.to_type(ScalarType.Byte).cpu().data<byte>().CopyTo(routedCorrect[i], start);
+                    }
+                }
+
+                progress?.Invoke(new EvaluationProgress(start + n, data.Count));
+            }
         }
         finally
         {
@@ -149,13 +136,12 @@ public static class MultiScaleEvaluator
         return depth.OrderBy(p => p.Value).Select(p => (p.Key, p.Key.training)).ToArray();
     }
 
-    /// <summary>Examples per class among <paramref name="labels"/>.</summary>
-    private static long[] Counts(Tensor labels, int classes) =>
-        torch.bincount(labels, null, classes).to_type(ScalarType.Int64).cpu().data<long>().ToArray();
+    private static Tensor Bincount(Tensor labels, int classes) => torch.bincount(labels, null, classes);
 
-    private static void Add(long[] into, long[] counts)
+    private static void Add(long[] into, Tensor counts)
     {
-        for (int k = 0; k < into.Length; k++) into[k] += counts[k];
+        var c = counts.to_type(ScalarType.Int64).cpu().data<long>().ToArray();
+        for (int k = 0; k < into.Length; k++) into[k] += c[k];
     }
 
     private static int IndexOf(IReadOnlyList<string> branches, string name)

@@ -120,29 +120,6 @@ public class MultiScaleEvaluatorTests
     }
 
     [Fact]
-    public void BatchesEvaluatedInParallelGiveTheSameCountsAndProgress()
-    {
-        var data = Synthetic(count: 40);
-        using var small = new ConstantNet(size => size <= 6 ? 0 : 1);
-        using var net = new ContrastNet(Threshold);
-        var model = new BranchedClassifier("two-branch", [new ScaleBranch("small", small, 8), new ScaleBranch("large", net, R)]);
-        var options = new MultiScaleEvaluationOptions(R, [4, 6, 8, 12, 16], batchSize: 7); // 6 batches, the last ragged
-        var oneProgress = new List<EvaluationProgress>();
-        var one = MultiScaleEvaluator.Evaluate(model, data, options with { ParallelBatches = 1 }, oneProgress.Add);
-        var threeProgress = new List<EvaluationProgress>();
-        var three = MultiScaleEvaluator.Evaluate(model, data, options with { ParallelBatches = 3 }, threeProgress.Add);
-
-        Assert.Equal(one.All.Select(a => a.Sizes.Select(s => (s.Branch, s.CorrectPerClass.ToArray(), s.TotalPerClass.ToArray())).ToArray()),
-            three.All.Select(a => a.Sizes.Select(s => (s.Branch, s.CorrectPerClass.ToArray(), s.TotalPerClass.ToArray())).ToArray()));
-        Assert.Equal(one.RoutedCorrect!.Select(r => r.ToArray()), three.RoutedCorrect!.Select(r => r.ToArray()));
-        Assert.Equal([7, 14, 21, 28, 35, 40], threeProgress.Select(p => p.ImagesDone));
-        Assert.Equal(oneProgress, threeProgress);
-        Assert.All(net.GradSeen, g => Assert.False(g)); // every worker thread ran without gradients
-        Assert.All(net.TrainingSeen, t => Assert.False(t));
-        Assert.Throws<ArgumentOutOfRangeException>(() => options with { ParallelBatches = 0 });
-    }
-
-    [Fact]
     public void BranchedModelIsRoutedBySizeAndScoredBestOfBranches()
     {
         var data = Synthetic(class0: 12);
@@ -300,12 +277,9 @@ public class MultiScaleEvaluatorTests
 
         public override Tensor forward(Tensor input)
         {
-            lock (Inputs) // the evaluator may run batches on several threads
-            {
-                if (Record) Inputs.Add(input.clone().DetachFromDisposeScope());
-                TrainingSeen.Add(training);
-                GradSeen.Add(torch.is_grad_enabled());
-            }
+            if (Record) Inputs.Add(input.clone().DetachFromDisposeScope());
+            TrainingSeen.Add(training);
+            GradSeen.Add(torch.is_grad_enabled());
             using var scope = NewDisposeScope();
             var s = input.flatten(1).std(1);
             return torch.stack([_threshold - s, s - _threshold], 1).MoveToOuterDisposeScope();
@@ -319,7 +293,7 @@ public class MultiScaleEvaluatorTests
 
         public override Tensor forward(Tensor input)
         {
-            lock (InputSizes) InputSizes.Add(input.shape[^1]); // the evaluator may run batches on several threads
+            InputSizes.Add(input.shape[^1]);
             var k = classForSize((int)input.shape[^1]);
             return nn.functional.one_hot(torch.full([input.shape[0]], k, ScalarType.Int64), 2).to_type(ScalarType.Float32);
         }
