@@ -5,8 +5,8 @@ namespace Msun.Analysis.Torch.Study;
 /// <summary>
 /// Batch-level parallelism for inference loops: several threads each run whole batches with one libtorch thread, and
 /// the caller's thread receives the results in batch order. On a CPU, small-image forward passes gain little from
-/// libtorch's intra-op threads (the study's backbone at 56 px: 2 threads are about 1.1× one), while two batches at
-/// once on two cores run close to 2× (benchmarks/README.md).
+/// libtorch's intra-op threads: the benchmark study (56 px) ran 1.35× faster on 2 threads that way, 1.6× with two
+/// batches at once (benchmarks/README.md).
 /// </summary>
 internal static class BatchWorkers
 {
