@@ -46,14 +46,24 @@ class Timed:
                 "baseline_rss_mb": self.baseline_mb, "peak_above_baseline_mb": self.peak_above_baseline_mb}
 
 
-def _openblas():
-    """The OpenBLAS mapped into this process (NumPy's and SciPy's), or None."""
+def _blas_libraries():
+    """The BLAS-related libraries mapped into this process, resolved through Debian's alternatives, sorted."""
+    libraries = set()
     with open("/proc/self/maps") as f:
-        paths = sorted({line.split()[-1] for line in f if len(line.split()) >= 6 and "blas" in os.path.basename(line.split()[-1])})
-    for path in paths:
+        for line in f:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            name = os.path.basename(path)
+            if name.startswith("lib") and any(key in name for key in ("blas", "lapack", "mkl", "dnnl", "gomp", "omp")):
+                libraries.add(os.path.realpath(path))
+    return sorted(libraries)
+
+
+def _openblas():
+    """The first of those that is OpenBLAS (NumPy's and SciPy's), or None."""
+    for path in _blas_libraries():
         try:
-            lib = ctypes.CDLL(os.path.realpath(path))
-            lib.openblas_set_num_threads  # noqa: B018 -- only OpenBLAS has it
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_num_threads  # noqa: B018 -- only OpenBLAS has it
             return lib
         except (OSError, AttributeError):
             continue
@@ -72,21 +82,9 @@ def set_openblas_threads(n):
 
 def blas_report():
     """The BLAS libraries mapped into this process (resolved through Debian's alternatives) and OpenBLAS's thread count."""
-    libraries = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            name = os.path.basename(path)
-            if name.startswith("lib") and any(key in name for key in ("blas", "lapack", "mkl", "dnnl", "gomp", "omp")):
-                libraries.add(os.path.realpath(path))
-    threads = None
-    for path in sorted(libraries):
-        try:
-            lib = ctypes.CDLL(path)
-            threads = lib.openblas_get_num_threads()
-            break
-        except (OSError, AttributeError):
-            continue
-    return {"libraries": sorted(libraries), "openblas_threads": threads,
+    lib = _openblas()
+    threads = lib.openblas_get_num_threads() if lib is not None else None
+    libraries = _blas_libraries()
+    return {"libraries": libraries, "openblas_threads": threads,
             "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                                      "OMP_WAIT_POLICY", "GLIBC_TUNABLES")}}

@@ -10,9 +10,6 @@ namespace Msun.Analysis.Torch.Study;
 /// </summary>
 internal static class BatchWorkers
 {
-    /// <summary>How many batches to run at once unless told: libtorch's thread count on a CPU, one on a GPU.</summary>
-    public static int DefaultCount(torch.Device device) => device.type == DeviceType.CPU ? torch.get_num_threads() : 1;
-
     /// <summary>
     /// Runs <paramref name="produce"/>(i) for every i in [0, count) on <paramref name="workers"/> threads and hands each
     /// result to <paramref name="consume"/> on the calling thread, in order of i; at most workers + 1 results exist at a

@@ -274,7 +274,8 @@ public sealed record ScaleStudyOptions
     internal int ParallelBatchesOn(TorchSharp.torch.Device device, Func<long> bytesPerBatch)
     {
         if (ParallelBatches is int asked) return asked;
-        int threads = BatchWorkers.DefaultCount(device);
+        if (device.type != TorchSharp.DeviceType.CPU) return 1;
+        int threads = TorchSharp.torch.get_num_threads();
         if (threads == 1) return 1;
         long fit = ParallelActivationBytes / Math.Max(1, bytesPerBatch()) - 1; // workers + 1 batches in flight
         return (int)Math.Clamp(fit, 1, threads);
